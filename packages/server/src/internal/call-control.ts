@@ -1,0 +1,233 @@
+/*
+ * The layer under nice-grpc: a grpc-js server interceptor that gives every call one record
+ * (`CallRecord`). The record is
+ *  - the incoming-call scope (AsyncLocalStorage store) the handler runs in, so `@org/client`
+ *    calls made inside a handler inherit its deadline and cancellation;
+ *  - the only place that knows the client's deadline (grpc-js strips `grpc-timeout` before
+ *    nice-grpc sees the metadata);
+ *  - the handle used to end a call from the outside (server maximum deadline, shutdown):
+ *    sending a status on the grpc-js call makes grpc-js emit `cancelled`, which aborts the
+ *    handler's nice-grpc signal. No extra AbortController per call.
+ * One object per call, no closures: the record is both the intercepting call and its listener.
+ */
+import type {
+  ServerInterceptingCall,
+  ServerInterceptingCallInterface,
+  ServerInterceptor,
+  ServerMethodDefinition,
+  Metadata as GrpcMetadata,
+} from "@grpc/grpc-js";
+import { Status } from "nice-grpc-common";
+import { incomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
+
+type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
+type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
+
+const SHUTDOWN_MESSAGE = "server is shutting down";
+
+export class CallRecord implements IncomingCallScope {
+  /** Set by the request-context middleware before any handler code runs. */
+  signal!: AbortSignal;
+  /** Status the server ended the call with from the outside (shutdown, max deadline). */
+  forcedCode: number | undefined = undefined;
+  /** The original error behind an INTERNAL reply, for the call's log line. */
+  internalError: unknown = undefined;
+  /** Effective deadline in epoch ms (min of client deadline and server maximum); Infinity for none. */
+  readonly deadlineMs: number;
+  /** The client's own deadline in epoch ms; Infinity when the client sent none. */
+  readonly clientDeadlineMs: number;
+  /** When the server maximum runs out, epoch ms; Infinity when no maximum applies. */
+  readonly maxAtMs: number;
+  readonly startedAt: number;
+  private listener: InterceptingServerListener | undefined = undefined;
+  private deadlineDate: Date | undefined = undefined;
+  private ended = false;
+
+  constructor(
+    private readonly next: ServerInterceptingCallInterface,
+    private readonly control: CallControl,
+    readonly streaming: boolean,
+    readonly responseStream: boolean,
+  ) {
+    const now = Date.now();
+    this.startedAt = now;
+    const d = next.getDeadline();
+    this.clientDeadlineMs = typeof d === "number" ? d : d.getTime();
+    const max = responseStream ? control.maxStreamDeadlineMs : control.maxDeadlineMs;
+    this.maxAtMs = max > 0 ? now + max : Infinity;
+    this.deadlineMs = this.clientDeadlineMs < this.maxAtMs ? this.clientDeadlineMs : this.maxAtMs;
+  }
+
+  get deadline(): Date | undefined {
+    if (this.deadlineMs === Infinity) return undefined;
+    return (this.deadlineDate ??= new Date(this.deadlineMs));
+  }
+
+  /** Ends the call with `code` now; the handler's signal aborts. No-op once the call ended. */
+  end(code: number, details: string): void {
+    if (this.ended) return;
+    this.forcedCode = code;
+    this.next.sendStatus({ code, details, metadata: null });
+  }
+
+  // ---- ServerInterceptingCallInterface: delegate to the next call ----
+  start(listener: InterceptingServerListener): void {
+    this.listener = listener;
+    this.next.start(this);
+  }
+  sendMetadata(metadata: GrpcMetadata): void {
+    this.next.sendMetadata(metadata);
+  }
+  sendMessage(message: unknown, callback: () => void): void {
+    this.next.sendMessage(message, callback);
+  }
+  sendStatus(status: PartialStatusObject): void {
+    this.next.sendStatus(status);
+  }
+  startRead(): void {
+    this.next.startRead();
+  }
+  getPeer() {
+    return this.next.getPeer();
+  }
+  getDeadline() {
+    return this.next.getDeadline();
+  }
+  getHost() {
+    return this.next.getHost();
+  }
+  getAuthContext() {
+    return this.next.getAuthContext();
+  }
+  getConnectionInfo() {
+    return this.next.getConnectionInfo();
+  }
+  getMetricsRecorder() {
+    return this.next.getMetricsRecorder();
+  }
+
+  // ---- InterceptingServerListener: what grpc-js tells us, forwarded inside the call scope ----
+  onReceiveMetadata(metadata: GrpcMetadata): void {
+    if (!this.control.admit(this)) return;
+    // Client- and bidi-streaming handlers start here; unary and server-streaming on half-close.
+    incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
+  }
+  onReceiveMessage(message: unknown): void {
+    this.listener!.onReceiveMessage(message);
+  }
+  onReceiveHalfClose(): void {
+    incomingCallScope.run(this, forwardHalfClose, this.listener!);
+  }
+  onCancel(): void {
+    // grpc-js reports every end of a call here, normal or not.
+    this.ended = true;
+    this.control.release(this);
+    this.listener!.onCancel();
+  }
+}
+
+function forwardMetadata(listener: InterceptingServerListener, metadata: GrpcMetadata): void {
+  listener.onReceiveMetadata(metadata);
+}
+function forwardHalfClose(listener: InterceptingServerListener): void {
+  listener.onReceiveHalfClose();
+}
+
+export interface CallControlOptions {
+  maxDeadlineMs: number;
+  maxStreamDeadlineMs: number;
+}
+
+/** Owns the set of running calls of one server. */
+export class CallControl {
+  readonly maxDeadlineMs: number;
+  readonly maxStreamDeadlineMs: number;
+  /** Calls whose response is a single message, in start order (so also in max-deadline order). */
+  private readonly single = new Set<CallRecord>();
+  /** Server- and bidi-streaming calls, in start order. */
+  private readonly streams = new Set<CallRecord>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(options: CallControlOptions) {
+    this.maxDeadlineMs = options.maxDeadlineMs;
+    this.maxStreamDeadlineMs = options.maxStreamDeadlineMs;
+  }
+
+  readonly interceptor: ServerInterceptor = (method: ServerMethodDefinition<unknown, unknown>, call) =>
+    new CallRecord(
+      call,
+      this,
+      method.requestStream || method.responseStream,
+      method.responseStream,
+    ) as unknown as ServerInterceptingCall;
+
+  /** Number of calls currently running, `[single-response, streaming-response]`. */
+  get inFlight(): [number, number] {
+    return [this.single.size, this.streams.size];
+  }
+
+  admit(record: CallRecord): boolean {
+    if (this.closing && record.streaming) {
+      // A stream that slipped in after shutdown began would only be cut at the grace period.
+      record.end(Status.UNAVAILABLE, SHUTDOWN_MESSAGE);
+      return false;
+    }
+    (record.responseStream ? this.streams : this.single).add(record);
+    return true;
+  }
+
+  release(record: CallRecord): void {
+    (record.responseStream ? this.streams : this.single).delete(record);
+  }
+
+  /** Starts enforcing the server-side maximum deadlines. */
+  start(): void {
+    const limits = [this.maxDeadlineMs, this.maxStreamDeadlineMs].filter((ms) => ms > 0);
+    if (limits.length === 0 || this.sweeper) return;
+    // One timer per server instead of one per call; precision is a tenth of the limit.
+    const period = Math.min(1000, Math.max(10, Math.min(...limits) / 10));
+    this.sweeper = setInterval(() => this.sweep(), period);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const set of [this.single, this.streams]) {
+      // Same maximum for every call in a set, so the first unexpired one ends the scan.
+      for (const record of set) {
+        if (record.maxAtMs > now) break;
+        if (record.clientDeadlineMs <= record.maxAtMs) continue; // grpc-js enforces its own
+        record.end(Status.DEADLINE_EXCEEDED, "deadline exceeded (server maximum)");
+      }
+    }
+  }
+
+  /** Shutdown step: refuse new streams and end every running stream with UNAVAILABLE. */
+  endStreams(): number {
+    this.closing = true;
+    let n = 0;
+    for (const record of [...this.streams, ...this.single]) {
+      if (!record.streaming) continue;
+      record.end(Status.UNAVAILABLE, SHUTDOWN_MESSAGE);
+      n++;
+    }
+    return n;
+  }
+
+  /** Shutdown step after the grace period: end whatever still runs. */
+  endAll(): number {
+    this.closing = true;
+    let n = 0;
+    for (const record of [...this.streams, ...this.single]) {
+      record.end(Status.UNAVAILABLE, SHUTDOWN_MESSAGE);
+      n++;
+    }
+    return n;
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+}
