@@ -1,0 +1,136 @@
+// Installs the packed @org/api and @org/client tarballs with plain npm into a fresh project outside
+// the workspace, type-checks a consumer (the README's quick start), and runs ESM and CommonJS
+// scripts against a live server.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { ServerError, Status } from "nice-grpc";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, startUsersServer, user } from "./support/users-server.js";
+
+const run = promisify(execFile);
+const pkg = resolve(import.meta.dirname, "..");
+const root = resolve(pkg, "../..");
+const pnpm = join(root, "node_modules/.bin/pnpm");
+const tsc = join(pkg, "node_modules/.bin/tsc");
+
+const SERVER_ONLY = ["pino", "prom-client", "jose", "better-sqlite3", "sqlite3", "@org/server"];
+
+let dir: string;
+let server: TestServer;
+const env = () => ({ ...process.env, USERS_TARGET: server.address });
+
+beforeAll(async () => {
+  for (const p of ["api", "client"]) {
+    if (!existsSync(join(root, "packages", p, "dist"))) throw new Error(`build @org/${p} first (pnpm build)`);
+  }
+  dir = await mkdtemp(join(tmpdir(), "org-client-consumer-"));
+  for (const p of ["api", "client"]) await run(pnpm, ["pack", "--pack-destination", dir], { cwd: join(root, "packages", p) });
+  const tarballs = (await readdir(dir)).filter((f) => f.endsWith(".tgz")).map((f) => `./${f}`);
+  expect(tarballs).toHaveLength(2);
+  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs, "@types/node@20.19.43"], {
+    cwd: dir,
+    env: { ...process.env, npm_config_engine_strict: "true" },
+  });
+
+  let created = 0;
+  server = await startUsersServer({
+    async getUser(req, { trailer }) {
+      trailer.set("x-request-id", `rid-${req.id}`);
+      if (req.id !== "u1") throw new ServerError(Status.NOT_FOUND, `user ${req.id} not found`);
+      return { user: { ...user("u1"), name: "Ada" } };
+    },
+    async createUser(req) {
+      created++;
+      if (req.requestId === "") throw new ServerError(Status.INVALID_ARGUMENT, "request_id missing");
+      return { user: { ...user("u1"), name: req.user?.name ?? "" } };
+    },
+    async *streamUsers() {
+      yield { user: user("u1") };
+      yield { user: user("u2") };
+    },
+  });
+  expect(created).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  server?.server.forceShutdown();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("the published package", () => {
+  it("ships no server-only dependency", async () => {
+    const manifest = JSON.parse(await readFile(join(dir, "node_modules/@org/client/package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    expect(manifest.dependencies["@org/api"]).toBe("^0.1.0");
+    for (const name of SERVER_ONLY) {
+      expect(manifest.dependencies).not.toHaveProperty(name);
+      expect(existsSync(join(dir, "node_modules", name))).toBe(false);
+    }
+    expect(Object.values(manifest.dependencies).some((v) => v.startsWith("workspace:"))).toBe(false);
+  });
+
+  it("type-checks and runs the README quick start (ESM, TypeScript)", async () => {
+    const readme = await readFile(join(pkg, "README.md"), "utf8");
+    const quickStart = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(quickStart).toBeDefined();
+    await writeFile(join(dir, "consumer.ts"), quickStart as string);
+    await writeFile(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          types: ["node"],
+          outDir: "out",
+        },
+        files: ["consumer.ts"],
+      }),
+    );
+    await run(tsc, ["-p", "."], { cwd: dir });
+    const { stdout } = await run("node", ["out/consumer.js"], { cwd: dir, env: env() });
+    expect(stdout.trim().split("\n")).toEqual([
+      "found Ada",
+      "streamed u1",
+      "streamed u2",
+      "not found (request id rid-does-not-exist)",
+    ]);
+  });
+
+  it("rejects a consumer that misuses the types", async () => {
+    await writeFile(
+      join(dir, "wrong.ts"),
+      'import { createUsersClient } from "@org/client";\nconst c = createUsersClient({ target: "localhost:1" });\nvoid c.getUser({ id: 42 });\n',
+    );
+    const failed = await run(tsc, ["--noEmit", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--strict", "wrong.ts"], {
+      cwd: dir,
+    }).then(
+      () => "",
+      (e: { stdout: string }) => e.stdout,
+    );
+    expect(failed).toMatch(/wrong\.ts.*TS2322/);
+  });
+
+  it("runs from an ES module and from CommonJS", async () => {
+    const body = (load: string) => `${load}
+const users = createUsersClient({ target: process.env.USERS_TARGET });
+users.getUser({ id: "u1" })
+  .then(({ user }) => users.getUser({ id: "nope" }).catch((e) => [user.name, e instanceof CallError, isNotFound(e), e.code === Status.NOT_FOUND, e.requestId]))
+  .then((r) => { console.log(JSON.stringify(r)); users.close(); });
+`;
+    await writeFile(join(dir, "esm.mjs"), body('import { createUsersClient, CallError, isNotFound, Status } from "@org/client";'));
+    await writeFile(join(dir, "cjs.cjs"), body('const { createUsersClient, CallError, isNotFound, Status } = require("@org/client");'));
+    for (const file of ["esm.mjs", "cjs.cjs"]) {
+      const { stdout } = await run("node", [file], { cwd: dir, env: env() });
+      expect(JSON.parse(stdout)).toEqual(["Ada", true, true, true, "rid-nope"]);
+    }
+  });
+});
