@@ -1,0 +1,65 @@
+// Wires the users service onto @org/server: repository, handlers, health, listen. main.ts calls it
+// with the environment's config; the end-to-end tests call it with port 0 and their own store.
+import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { createServer, type OrgServer } from "@org/server";
+import type { UsersServiceConfig } from "./config.js";
+import { SqliteUsersRepository } from "./store/sqlite-users-repository.js";
+import type { UsersRepository } from "./store/users-repository.js";
+import { createUsersService, type UsersService } from "./users-service.js";
+
+export interface StartUsersServiceOptions {
+  config: UsersServiceConfig;
+  /** Store to use. Default: SQLite at `config.usersDb` (closed by `close()`). */
+  repository?: UsersRepository;
+  /** Shut down gracefully on SIGTERM/SIGINT and exit. Default `true`; tests pass `false`. */
+  handleSignals?: boolean;
+}
+
+export interface RunningUsersService {
+  /** The bound gRPC port. */
+  port: number;
+  server: OrgServer;
+  service: UsersService;
+  repository: UsersRepository;
+  /** Graceful shutdown (watchers end with UNAVAILABLE), then closes the store. Idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function startUsersService(options: StartUsersServiceOptions): Promise<RunningUsersService> {
+  const { config } = options;
+  const ownsRepository = options.repository === undefined;
+  const repository = options.repository ?? new SqliteUsersRepository({ path: config.usersDb });
+  const service = createUsersService({ repository, pageTokenSecret: config.pageTokenSecret });
+  const server = createServer({
+    ...config.server,
+    listenAddress: config.grpcListen,
+    shutdownGraceMs: config.shutdownGraceMs,
+    handleSignals: options.handleSignals ?? true,
+  });
+  server.add(UsersServiceDefinition, service.implementation);
+  if (ownsRepository) {
+    // On SIGTERM @org/server drains and calls process.exit; close SQLite cleanly on the way out
+    // (better-sqlite3's close is synchronous, so it completes inside the exit handler).
+    process.once("exit", () => void repository.close());
+  }
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (error) {
+    if (ownsRepository) await repository.close();
+    throw error;
+  }
+  server.logger.info(
+    { port, usersDb: config.usersDb, pageTokens: config.pageTokenSecret ? "USERS_PAGE_TOKEN_SECRET" : "random key" },
+    "users service ready",
+  );
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      service.shutdown();
+      await server.shutdown();
+      if (ownsRepository) await repository.close();
+    })());
+  return { port, server, service, repository, close, [Symbol.asyncDispose]: close };
+}

@@ -1,0 +1,88 @@
+// The storage boundary of the users service. Everything the handlers need from a database is here,
+// so SQLite (the default) can be swapped for a networked database without touching the service.
+import type { Role, User, User_Address } from "@org/api/org/users/v1";
+
+/** A stored user: a `User` whose timestamps are always set. */
+export interface UserRecord extends User {
+  createTime: Date;
+  updateTime: Date;
+}
+
+/** The fields a caller may write; the store owns id, create/update time and etag. */
+export interface UserFields {
+  name: string;
+  email: string;
+  role: Role;
+  address?: User_Address | undefined;
+  tags: string[];
+  labels: Record<string, string>;
+  loginCount: bigint;
+}
+
+/** A filter after normalisation (see `normalizeFilter`): the same filter always looks the same. */
+export interface NormalizedFilter {
+  /** 0 (ROLE_UNSPECIFIED) matches every role. */
+  role: number;
+  /** Lower-cased substring of name or email; empty matches everything. */
+  query: string;
+  /** Sorted, de-duplicated; a user must carry every one. */
+  tags: string[];
+}
+
+/** Keyset position: users sort by (createTime, id), oldest first. */
+export interface UserCursor {
+  createTimeMs: number;
+  id: string;
+}
+
+export interface ListUsersOptions {
+  filter: NormalizedFilter;
+  /** Only users strictly after this position. */
+  after?: UserCursor | undefined;
+  /** Maximum number of users returned. */
+  limit: number;
+}
+
+export interface CreateUserOptions {
+  /** Idempotency key: when already seen, nothing is written and the first result is returned. */
+  requestId?: string | undefined;
+}
+
+export interface WriteOptions {
+  /** When set, the write fails with `EtagMismatchError` unless the stored etag equals it. */
+  expectedEtag?: string | undefined;
+}
+
+export type UserChange =
+  | { type: "created"; user: UserRecord; changeTime: Date }
+  | { type: "updated"; user: UserRecord; previous: UserRecord; changeTime: Date }
+  | { type: "deleted"; user: UserRecord; changeTime: Date };
+
+/**
+ * Every write is one transaction and is durable when its promise resolves. Change listeners are
+ * called after the commit, in commit order, synchronously; a listener must not block.
+ *
+ * Failures: `UserNotFoundError`, `EmailTakenError`, `EtagMismatchError` (src/store/errors.ts).
+ */
+export interface UsersRepository {
+  get(id: string): Promise<UserRecord | undefined>;
+  /** The users that exist among `ids`, in no particular order. */
+  getMany(ids: readonly string[]): Promise<UserRecord[]>;
+  /** One keyset page, oldest first. */
+  list(options: ListUsersOptions): Promise<UserRecord[]>;
+  count(filter: NormalizedFilter): Promise<number>;
+  /** `created` is false when `requestId` was seen before and the first user is returned. */
+  create(fields: UserFields, options?: CreateUserOptions): Promise<{ user: UserRecord; created: boolean }>;
+  /**
+   * Reads the user, calls `apply` with it and writes the fields it returns, all in one transaction.
+   * `apply` may throw to abandon the update; the error propagates unchanged.
+   */
+  update(id: string, apply: (current: UserRecord) => UserFields, options?: WriteOptions): Promise<UserRecord>;
+  /** Replaces the fields of user `id`, or creates it with that id. */
+  upsert(id: string, fields: UserFields): Promise<{ user: UserRecord; created: boolean }>;
+  /** Returns the user as it was. */
+  delete(id: string, options?: WriteOptions): Promise<UserRecord>;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (change: UserChange) => void): () => void;
+  close(): Promise<void>;
+}
