@@ -102,13 +102,15 @@ describe("malformed requests", () => {
     expect(user?.name).toBe("Zoë");
   });
 
-  it("answers a unary request that ends inside its frame, or without one, with INVALID_ARGUMENT", async () => {
+  it("answers a unary request that ends inside its frame, or has no message or two, with INVALID_ARGUMENT", async () => {
     const { impl, runs } = countingImpl();
     const t = await startServer({}, (s) => s.add(UsersServiceDefinition, impl));
     const truncated = await rawCall(t.address, createUser, frame(valid.subarray(0, 4), valid.length));
     expect(truncated).toMatchObject({ grpcStatus: Status.INVALID_ARGUMENT, grpcMessage: expect.stringContaining("truncated frame") });
     const empty = await rawCall(t.address, createUser, Buffer.alloc(0));
     expect(empty).toMatchObject({ grpcStatus: Status.INVALID_ARGUMENT, grpcMessage: expect.stringContaining("got none") });
+    const two = await rawCall(t.address, createUser, Buffer.concat([frame(valid), frame(valid)]));
+    expect(two).toMatchObject({ grpcStatus: Status.INVALID_ARGUMENT, grpcMessage: expect.stringContaining("got more") });
     expect(runs.createUser).toBe(0);
   });
 

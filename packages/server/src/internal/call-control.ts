@@ -10,7 +10,7 @@
  *    handler's nice-grpc signal. No extra AbortController per call;
  *  - the gate for requests the handler must never see: metadata over `maxMetadataBytes`
  *    (RESOURCE_EXHAUSTED), a message that did not decode (see request-decoding.ts), a request
- *    stream that ends inside a message or a unary request without one (INVALID_ARGUMENT).
+ *    stream that ends inside a message, a unary request without exactly one (INVALID_ARGUMENT).
  * One object per call, no closures: the record is both the intercepting call and its listener.
  */
 import type {
@@ -30,6 +30,7 @@ type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatu
 const SHUTDOWN_MESSAGE = "server is shutting down";
 const TRUNCATED_MESSAGE = "malformed request: the request stream ended inside a message (truncated frame)";
 const MISSING_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got none";
+const EXTRA_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got more";
 
 /** HTTP/2 size of the request metadata as RFC 9113 §6.5.2 counts it: name + value + 32 per entry. */
 function metadataBytes(metadata: GrpcMetadata): number {
@@ -151,6 +152,10 @@ export class CallRecord implements IncomingCallScope {
   onReceiveMessage(message: unknown): void {
     if (message instanceof MalformedRequest) {
       this.end(Status.INVALID_ARGUMENT, message.details);
+      return;
+    }
+    if (this.gotMessage && !this.requestStream) {
+      this.end(Status.INVALID_ARGUMENT, EXTRA_MESSAGE);
       return;
     }
     this.gotMessage = true;
