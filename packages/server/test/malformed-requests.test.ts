@@ -1,7 +1,8 @@
 // Requests a gRPC library would not send — undecodable bytes, invalid UTF-8, truncated frames,
 // oversized metadata — written with node:http2, and the status each one gets before any handler runs.
 import http2 from "node:http2";
-import { CreateUserRequest, GetUserRequest, UsersServiceDefinition, type UsersServiceImplementation } from "@org/api/org/users/v1";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CreateUserRequest, GetUserRequest, SyncUsersRequest, UsersServiceDefinition, type UsersServiceImplementation } from "@org/api/org/users/v1";
 import { Metadata } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
@@ -20,12 +21,24 @@ function frame(message: Uint8Array, declaredLength = message.length): Buffer {
   return Buffer.concat([header, message]);
 }
 
-/** One call over its own HTTP/2 session; `body` is written as is, then the stream ends. */
-function rawCall(address: string, path: string, body: Buffer, headers: http2.OutgoingHttpHeaders = {}): Promise<RawReply> {
+/**
+ * One call over its own HTTP/2 session; `body` is written as is (parts `gapMs` apart), then the
+ * stream ends.
+ */
+function rawCall(
+  address: string,
+  path: string,
+  body: Buffer | Buffer[],
+  headers: http2.OutgoingHttpHeaders = {},
+  { gapMs = 0, readAfterMs = 0 }: { gapMs?: number; readAfterMs?: number } = {},
+): Promise<RawReply> {
   const session = http2.connect(`http://${address}`, { maxSendHeaderBlockLength: 1 << 24 } as http2.ClientSessionOptions);
   session.on("error", () => {});
   return new Promise<RawReply>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${path}: no answer`)), 5000);
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new Error(`${path}: no answer within 5 s`));
+    }, 5000);
     const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers });
     let status: string | undefined;
     let message = "";
@@ -37,13 +50,25 @@ function rawCall(address: string, path: string, body: Buffer, headers: http2.Out
     stream.on("response", take);
     stream.on("trailers", take);
     stream.on("data", (chunk: Buffer) => (bytes += chunk.length));
+    if (readAfterMs > 0) {
+      // Not reading holds back WINDOW_UPDATEs, so the server's writes stay pending meanwhile.
+      stream.pause();
+      setTimeout(() => stream.resume(), readAfterMs);
+    }
     stream.on("error", () => {});
     stream.on("close", () => {
       clearTimeout(timer);
       session.destroy();
       resolve({ grpcStatus: status === undefined ? undefined : Number(status), grpcMessage: message, messages: bytes > 0 ? 1 : 0 });
     });
-    stream.end(body);
+    const parts = Array.isArray(body) ? body : [body];
+    void (async () => {
+      for (const [i, part] of parts.entries()) {
+        if (i > 0 && gapMs > 0) await sleep(gapMs);
+        stream.write(part);
+      }
+      stream.end();
+    })();
   });
 }
 
@@ -130,6 +155,31 @@ describe("malformed requests", () => {
     expect(reply.grpcStatus).toBe(Status.INVALID_ARGUMENT);
     expect(reply.grpcMessage).toMatch(/^malformed request message/);
     expect(runs.bulkItems).toBeLessThanOrEqual(1); // never the item after the bad one
+  });
+
+  it("sends the status of a stream it ends while a write is pending, and drops the handler's later writes", async () => {
+    // The client reads nothing at first, so the 100 KB answer to "a" stays pending (64 KiB window).
+    // The malformed frame is read ahead and ends the call; then the handler writes b's answer.
+    // grpc-js wrote it after END_STREAM: the stream errored, its trailers were never sent, and the
+    // client waited forever (the HTTP/2 stream stayed open on the server too).
+    let responses = 0;
+    const t = await startServer({}, (s) =>
+      s.add(UsersServiceDefinition, {
+        ...usersImpl(),
+        async *syncUsers(requests) {
+          for await (const _ of requests) {
+            responses++;
+            yield { id: "x".repeat(100_000) };
+          }
+        },
+      }),
+    );
+    const message = (id: string) => frame(SyncUsersRequest.encode(SyncUsersRequest.fromPartial({ operation: { $case: "delete", value: { id } } })).finish());
+    const parts = [message("a"), Buffer.concat([message("b"), frame(Buffer.from([0xff]))])];
+    const reply = await rawCall(t.address, "/org.users.v1.UsersService/SyncUsers", parts, {}, { gapMs: 100, readAfterMs: 400 });
+    expect(reply.grpcStatus).toBe(Status.INVALID_ARGUMENT);
+    expect(reply.grpcMessage).toMatch(/^malformed request message/);
+    expect(responses).toBe(2);
   });
 
   it("decodes health and other added services strictly too", async () => {

@@ -69,6 +69,8 @@ export class CallRecord implements IncomingCallScope {
   private listener: InterceptingServerListener | undefined = undefined;
   private deadlineDate: Date | undefined = undefined;
   private ended = false;
+  /** A status was handed to grpc-js (by the handler or by `end`); nothing may be written after it. */
+  private statusSent = false;
   private gotMessage = false;
 
   constructor(
@@ -94,8 +96,9 @@ export class CallRecord implements IncomingCallScope {
 
   /** Ends the call with `code` now; the handler's signal aborts. No-op once the call ended. */
   end(code: number, details: string): void {
-    if (this.ended) return;
+    if (this.ended || this.statusSent) return;
     this.forcedCode = code;
+    this.statusSent = true;
     this.next.sendStatus({ code, details, metadata: null });
   }
 
@@ -108,9 +111,17 @@ export class CallRecord implements IncomingCallScope {
     this.next.sendMetadata(metadata);
   }
   sendMessage(message: unknown, callback: () => void): void {
+    // A handler may still write after the call was ended from outside (shutdown, a malformed
+    // message, the server maximum). grpc-js would write after END_STREAM: the HTTP/2 stream errors
+    // while an earlier write is pending, its trailers are never sent and the client waits forever.
+    if (this.statusSent) {
+      callback();
+      return;
+    }
     this.next.sendMessage(message, callback);
   }
   sendStatus(status: PartialStatusObject): void {
+    this.statusSent = true;
     this.next.sendStatus(status);
   }
   startRead(): void {
