@@ -22,10 +22,17 @@ export interface TcpProxy extends AsyncDisposable {
   readonly cut: number;
   /** Connections currently open. */
   readonly open: number;
+  /** Bytes passed server → client since start (what the server managed to send). */
+  readonly downstreamBytes: number;
   /** Destroys every open connection pair now (an abrupt TCP close, as a dying middlebox would). */
   cutAll(): number;
   /** Changes the byte budget for connections accepted from now on. */
   setCutAfterDownstreamBytes(bytes: number | undefined): void;
+  /**
+   * One shot: cuts the connection on which the `bytes`-th downstream byte from now passes (on
+   * whichever connection), then disarms. For cutting a call already on an open connection mid-way.
+   */
+  cutAfterNextBytes(bytes: number): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +41,8 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   let accepted = 0;
   let cut = 0;
   let budget = options.cutAfterDownstreamBytes;
+  let downstreamBytes = 0;
+  let armed: { remaining: number } | undefined;
 
   const destroyPair = (pair: { client: Socket; upstream: Socket }, counted: boolean) => {
     if (!pairs.delete(pair)) return;
@@ -61,6 +70,15 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     upstream.on("close", () => destroyPair(pair, false));
     client.pipe(upstream);
     upstream.on("data", (chunk: Buffer) => {
+      if (armed !== undefined && chunk.length >= armed.remaining) {
+        if (armed.remaining > 0) client.write(chunk.subarray(0, armed.remaining));
+        downstreamBytes += armed.remaining;
+        armed = undefined;
+        destroyPair(pair, true);
+        return;
+      }
+      if (armed !== undefined) armed.remaining -= chunk.length;
+      downstreamBytes += chunk.length;
       if (limit !== undefined && downstream + chunk.length > limit) {
         const allowed = Math.max(0, limit - downstream);
         if (allowed > 0) client.write(chunk.subarray(0, allowed));
@@ -96,6 +114,12 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     },
     get open() {
       return pairs.size;
+    },
+    get downstreamBytes() {
+      return downstreamBytes;
+    },
+    cutAfterNextBytes(bytes) {
+      armed = { remaining: bytes };
     },
     cutAll() {
       const n = pairs.size;
