@@ -8,9 +8,10 @@
  *  - the handle used to end a call from the outside (server maximum deadline, shutdown):
  *    sending a status on the grpc-js call makes grpc-js emit `cancelled`, which aborts the
  *    handler's nice-grpc signal. No extra AbortController per call;
- *  - the gate for requests the handler must never see: metadata over `maxMetadataBytes`
- *    (RESOURCE_EXHAUSTED), a message that did not decode (see request-decoding.ts), a request
- *    stream that ends inside a message, a unary request without exactly one (INVALID_ARGUMENT).
+ *  - the gate for requests the handler must never see: a deadline spent on arrival
+ *    (DEADLINE_EXCEEDED), metadata over `maxMetadataBytes` (RESOURCE_EXHAUSTED), a message that
+ *    did not decode (see request-decoding.ts), a request stream that ends inside a message, a
+ *    unary request without exactly one (INVALID_ARGUMENT).
  * One object per call, no closures: the record is both the intercepting call and its listener.
  */
 import type {
@@ -148,6 +149,12 @@ export class CallRecord implements IncomingCallScope {
 
   // ---- InterceptingServerListener: what grpc-js tells us, forwarded inside the call scope ----
   onReceiveMetadata(metadata: GrpcMetadata): void {
+    // A deadline spent on arrival (grpc-js turns a sub-millisecond grpc-timeout into 0 ms): nobody
+    // waits for the answer, and grpc-js's timer would race a fast handler's OK.
+    if (this.clientDeadlineMs <= this.startedAt) {
+      this.end(Status.DEADLINE_EXCEEDED, "deadline exceeded before the call started");
+      return;
+    }
     const max = this.control.maxMetadataBytes;
     if (max > 0) {
       const size = metadataBytes(metadata);
