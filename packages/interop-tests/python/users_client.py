@@ -272,5 +272,17 @@ def unknown_method():
     return {"method": a["code"], "service": b["code"]}
 
 
+@scenario
+def auth_required():
+    """With auth on (AUTH_TOKEN given): the token travels as metadata; without or garbled, UNAUTHENTICATED."""
+    if not TOKEN:
+        return None
+    target = state["alice"].id
+    missing = expect_error(lambda: users.GetUser(pb.GetUserRequest(id=target), timeout=5))
+    malformed = expect_error(lambda: users.GetUser(pb.GetUserRequest(id=target), metadata=[("authorization", "Bearer not-a-jwt")], timeout=5))
+    allowed = users.GetUser(pb.GetUserRequest(id=target), metadata=md(), timeout=5)
+    return {"missing": missing, "malformed": malformed, "allowed_id": allowed.user.id == target}
+
+
 channel.close()
 print(json.dumps(report))

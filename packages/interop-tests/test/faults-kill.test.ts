@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { type UsersClient, createUsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "./helpers/cluster.js";
-import { startLoad } from "./helpers/load.js";
+import { FAULT_RETRY_BUDGET, startLoad } from "./helpers/load.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
 let cluster: Cluster;
@@ -15,7 +15,7 @@ let retries = 0;
 
 beforeAll(async () => {
   cluster = await startCluster(3);
-  client = createUsersClient({ target: cluster.targets, tracing: false, retry: { onRetry: () => retries++ } });
+  client = createUsersClient({ target: cluster.targets, tracing: false, retry: { budget: FAULT_RETRY_BUDGET, onRetry: () => retries++ } });
   for (let i = 0; i < 20; i++) {
     const { user } = await client.createUser({ user: { name: `Seed ${i}`, email: `seed-${i}-${randomUUID()}@example.org` } });
     seeded.push(user?.id ?? "");
@@ -73,7 +73,7 @@ describe("SIGKILL of one of three servers under load", () => {
     }, { timeoutMs: 30_000, intervalMs: 200 });
     const result = await load.stop();
 
-    console.info(`kill under load: ${result.ok} calls ok, ${retries} retries, ${duringOutage} completed during the outage`);
+    console.info(`kill under load: ${result.ok} calls ok, ${retries} retries, ${duringOutage} completed during the outage`, result.samples);
     expect(result.failures).toEqual({});
     expect(result.failed).toBe(0);
     expect(result.ok).toBeGreaterThan(200);

@@ -2,6 +2,7 @@
 // Watch, every RPC kind, status codes, BadRequest details from grpc-status-details-bin,
 // deadlines, metadata both ways, and the x-request-id response header.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nowSeconds, signJwt } from "./helpers/jwt.js";
 import { type PythonCodegen, generatePythonProtos, runPythonScript } from "./helpers/python.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";
 
@@ -49,6 +50,10 @@ describe("Python grpcio client → users service", () => {
     expect(report.health_watch).toEqual({ first: 1, after_cancel: "CANCELLED" });
   });
 
+  it("runs without auth, so no scenario needed a token", () => {
+    expect(report.auth_required).toBeNull();
+  });
+
   it("unary CreateUser: values, idempotency key, and the request id sent as metadata echoed in response headers", () => {
     const r = report.create_with_metadata;
     expect(r.id).toMatch(/\S/);
@@ -58,6 +63,7 @@ describe("Python grpcio client → users service", () => {
     expect(r.has_create_time).toBe(true);
     expect(r.etag).toMatch(/\S/);
     expect(r.echoed_request_id).toBe(r.sent_request_id);
+    expect(r.header_keys).toContain("x-request-id");
     expect(r.retry_same_key_id).toBe(r.id);
   });
 
@@ -147,5 +153,38 @@ describe("Python grpcio client → users service", () => {
   it("the service is still healthy after the run", async () => {
     const { healthCheck } = await import("./helpers/health.js");
     expect((await healthCheck(service.port)).status).toBe(1);
+  });
+});
+
+describe("Python grpcio client → users service with auth on", () => {
+  const secret = "python-interop-auth-secret-0123456789abcdef";
+  let authService: ServiceProcess;
+  let authReport: Report;
+
+  beforeAll(async () => {
+    authService = await startService({ env: { AUTH_JWT_SECRET: secret } });
+    const token = signJwt({ secret, claims: { sub: "python", exp: nowSeconds() + 600 } });
+    authReport = await runPythonScript<Report>(codegen, "users_client.py", [`127.0.0.1:${authService.port}`], { env: { AUTH_TOKEN: token }, timeoutMs: 90_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await authService?.[Symbol.asyncDispose]();
+  });
+
+  it("runs every scenario with the bearer token sent as metadata on each call", () => {
+    expect(authReport.crashed).toEqual({});
+    expect(authReport.create_with_metadata.echoed_request_id).toBe(authReport.create_with_metadata.sent_request_id);
+    expect(authReport.bulk_create_client_stream.created_count).toBe(4);
+    expect(authReport.sync_users_bidi.outcomes.map((o: { outcome: number }) => o.outcome)).toEqual([1, 2, 3, 4]);
+    expect(authReport.health_check.overall).toBe(1); // health needs no token
+  });
+
+  it("a call without the token, or with a garbled one, is UNAUTHENTICATED saying why", () => {
+    const r = authReport.auth_required;
+    expect(r.missing.code).toBe("UNAUTHENTICATED");
+    expect(r.missing.message).toMatch(/^missing bearer token/);
+    expect(r.malformed.code).toBe("UNAUTHENTICATED");
+    expect(r.malformed.message).toBe("malformed token");
+    expect(r.allowed_id).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import type { OrgCallContext } from "./context.js";
 import { HealthStatuses } from "./health.js";
 import { CallControl } from "./internal/call-control.js";
+import { withStrictDecoding } from "./internal/request-decoding.js";
 import { serveMetrics } from "./internal/metrics-http.js";
 import { builtInMiddleware, type BuiltInMiddlewareName } from "./middleware-order.js";
 import { ServerMetrics } from "./internal/metrics.js";
@@ -129,6 +130,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
   const control = new CallControl({
     maxDeadlineMs: options.maxDeadlineMs ?? defaults.maxDeadlineMs,
     maxStreamDeadlineMs: options.maxStreamDeadlineMs ?? defaults.maxStreamDeadlineMs,
+    maxMetadataBytes: options.maxMetadataBytes ?? defaults.maxMetadataBytes,
   });
   const registry = options.metricsRegistry ?? new Registry();
   const metrics = (options.metrics ?? true) ? ServerMetrics.for(registry, control) : undefined;
@@ -242,12 +244,12 @@ export function createServer(options: ServerOptions = {}): OrgServer {
       for (const service of services) {
         let builder: any = s;
         for (const middleware of service.middleware) builder = builder.with(middleware);
-        builder.add(service.definition, service.implementation);
+        builder.add(withStrictDecoding(service.definition), service.implementation);
       }
-      s.add(HealthDefinition, HealthServiceImpl(health.state));
+      s.add(withStrictDecoding(HealthDefinition), HealthServiceImpl(health.state));
       if (reflection) {
         const descriptorSet = options.reflectionDescriptorSet ?? loadDescriptorSet();
-        for (const r of reflectionServices(descriptorSet, services.map((e) => e.name))) s.add(r.definition, r.implementation);
+        for (const r of reflectionServices(descriptorSet, services.map((e) => e.name))) s.add(withStrictDecoding(r.definition), r.implementation);
       }
       nice = s;
       let port: number;

@@ -81,6 +81,12 @@ export interface ServerOptions {
   maxReceiveMessageBytes?: number;
   /** Largest response message sent, bytes. Default `4 * 1024 * 1024`. */
   maxSendMessageBytes?: number;
+  /**
+   * Largest request metadata accepted, bytes (name + value + 32 per entry, as HTTP/2 counts);
+   * larger gets RESOURCE_EXHAUSTED before any handler runs. `0` disables. Default `16 * 1024`
+   * (gRPC core's hard limit).
+   */
+  maxMetadataBytes?: number;
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. Default: unlimited (HTTP/2 default). */
   maxConcurrentStreams?: number;
   /** Interval of server keepalive pings on a connection, ms. Default `7_200_000` (2 h, as gRPC core). */
@@ -106,6 +112,7 @@ export const defaults = {
   maxStreamDeadlineMs: 0,
   maxReceiveMessageBytes: 4 * 1024 * 1024,
   maxSendMessageBytes: 4 * 1024 * 1024,
+  maxMetadataBytes: 16 * 1024,
   keepaliveTimeMs: 7_200_000,
   keepaliveTimeoutMs: 20_000,
 } as const;

@@ -1,4 +1,5 @@
-import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { connect } from "node:http2";
+import { GetUserRequest, UsersServiceDefinition } from "@org/api/org/users/v1";
 import { ClientError, Metadata, Status } from "nice-grpc-common";
 import { BadRequest, ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
@@ -137,6 +138,38 @@ describe("deadlines", () => {
     expect(err.code).toBe(Status.DEADLINE_EXCEEDED);
     await waitFor(() => callLines(t.logs).length === 1);
     expect(callLines(t.logs)[0]!.code).toBe("DEADLINE_EXCEEDED");
+  });
+
+  it("answers a call whose deadline has passed on arrival with DEADLINE_EXCEEDED and runs no handler", async () => {
+    // A sub-millisecond grpc-timeout (as grpcio sends for a nearly spent deadline) is 0 ms in grpc-js;
+    // its timer raced the handler, so a fast handler's OK could win.
+    let runs = 0;
+    const t = await startServer({}, (s) =>
+      s.add(UsersServiceDefinition, {
+        ...usersImpl(),
+        async getUser({ id }) {
+          runs++;
+          return { user: { id } };
+        },
+      }),
+    );
+    const message = Buffer.from(GetUserRequest.encode({ id: "1" }).finish());
+    const body = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    for (const timeout of ["1u", "0m", "500n"]) {
+      const session = connect(`http://${t.address}`);
+      const status = await new Promise<string | undefined>((resolve) => {
+        const stream = session.request({ ":method": "POST", ":path": "/org.users.v1.UsersService/GetUser", "content-type": "application/grpc", te: "trailers", "grpc-timeout": timeout });
+        let code: string | undefined;
+        stream.on("response", (h) => (code ??= h["grpc-status"] as string | undefined));
+        stream.on("trailers", (h) => (code ??= h["grpc-status"] as string | undefined));
+        stream.on("close", () => resolve(code));
+        stream.resume();
+        stream.end(body);
+      });
+      session.close();
+      expect(status, timeout).toBe(String(Status.DEADLINE_EXCEEDED));
+    }
+    expect(runs).toBe(0);
   });
 
   it("requireDeadline rejects calls without one with INVALID_ARGUMENT, and logs them", async () => {

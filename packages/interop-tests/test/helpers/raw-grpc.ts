@@ -62,9 +62,12 @@ const decodeMessage = (value: string | string[] | undefined): string | undefined
   }
 };
 
-/** Opens a plaintext HTTP/2 session to 127.0.0.1:port (prior knowledge, as gRPC does). */
+/**
+ * Opens a plaintext HTTP/2 session to 127.0.0.1:port (prior knowledge, as gRPC does). Node would
+ * refuse to send a header block over 64 KiB; the limit is lifted so oversized metadata reaches the server.
+ */
 export async function connectHttp2(port: number, settings?: http2.Settings): Promise<ClientHttp2Session> {
-  const session = http2.connect(`http://127.0.0.1:${port}`, settings ? { settings } : {});
+  const session = http2.connect(`http://127.0.0.1:${port}`, { maxSendHeaderBlockLength: 1 << 24, ...(settings ? { settings } : {}) } as http2.ClientSessionOptions);
   await new Promise<void>((resolve, reject) => {
     session.once("connect", () => resolve());
     session.once("error", reject);
@@ -107,6 +110,7 @@ export function rawCall(session: ClientHttp2Session, path: string, body: Buffer 
     };
     const chunks: Buffer[] = [];
     let done = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = () => {
       if (done) return;
       done = true;
@@ -136,7 +140,7 @@ export function rawCall(session: ClientHttp2Session, path: string, body: Buffer 
       finish();
       return;
     }
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       result.timedOut = true;
       stream.close(http2.constants.NGHTTP2_CANCEL);
       finish();

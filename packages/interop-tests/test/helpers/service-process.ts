@@ -23,6 +23,8 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** How long to wait for SERVING (default 20000 ms). */
   readyTimeoutMs?: number;
+  /** Node options before the script, e.g. `--expose-gc` (default none). */
+  nodeArgs?: string[];
 }
 
 export interface ServiceProcess extends AsyncDisposable {
@@ -66,7 +68,7 @@ async function launch(opts: ServiceOptions & { port: number; dbPath: string; met
     ...(opts.metricsPort !== undefined ? { METRICS_LISTEN: `127.0.0.1:${opts.metricsPort}` } : {}),
     ...opts.env,
   };
-  const child = spawn(process.execPath, [serviceMain], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), serviceMain], { env, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const collect = (stream: NodeJS.ReadableStream | null) => {
     let pending = "";

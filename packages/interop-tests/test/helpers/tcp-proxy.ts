@@ -22,10 +22,17 @@ export interface TcpProxy extends AsyncDisposable {
   readonly cut: number;
   /** Connections currently open. */
   readonly open: number;
+  /** Bytes passed server → client since start (what the server managed to send). */
+  readonly downstreamBytes: number;
   /** Destroys every open connection pair now (an abrupt TCP close, as a dying middlebox would). */
   cutAll(): number;
   /** Changes the byte budget for connections accepted from now on. */
   setCutAfterDownstreamBytes(bytes: number | undefined): void;
+  /**
+   * One shot: cuts the connection on which the `bytes`-th downstream byte from now passes (on
+   * whichever connection), then disarms. For cutting a call already on an open connection mid-way.
+   */
+  cutAfterNextBytes(bytes: number): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +41,8 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   let accepted = 0;
   let cut = 0;
   let budget = options.cutAfterDownstreamBytes;
+  let downstreamBytes = 0;
+  let armed: { remaining: number } | undefined;
 
   const destroyPair = (pair: { client: Socket; upstream: Socket }, counted: boolean) => {
     if (!pairs.delete(pair)) return;
@@ -50,7 +59,10 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
 
   const server: Server = createServer((client) => {
     accepted++;
-    const upstream = connect({ host: "127.0.0.1", port: options.targetPort });
+    const upstream = connect({ host: "127.0.0.1", port: options.targetPort, noDelay: true });
+    // Without TCP_NODELAY, Nagle holds back small frames (HTTP/2 WINDOW_UPDATEs) behind delayed
+    // ACKs: 40 ms per flow-control window, a 60-fold slowdown of large streams.
+    client.setNoDelay(true);
     const pair = { client, upstream };
     pairs.add(pair);
     const limit = budget;
@@ -61,6 +73,15 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     upstream.on("close", () => destroyPair(pair, false));
     client.pipe(upstream);
     upstream.on("data", (chunk: Buffer) => {
+      if (armed !== undefined && chunk.length >= armed.remaining) {
+        if (armed.remaining > 0) client.write(chunk.subarray(0, armed.remaining));
+        downstreamBytes += armed.remaining;
+        armed = undefined;
+        destroyPair(pair, true);
+        return;
+      }
+      if (armed !== undefined) armed.remaining -= chunk.length;
+      downstreamBytes += chunk.length;
       if (limit !== undefined && downstream + chunk.length > limit) {
         const allowed = Math.max(0, limit - downstream);
         if (allowed > 0) client.write(chunk.subarray(0, allowed));
@@ -96,6 +117,12 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     },
     get open() {
       return pairs.size;
+    },
+    get downstreamBytes() {
+      return downstreamBytes;
+    },
+    cutAfterNextBytes(bytes) {
+      armed = { remaining: bytes };
     },
     cutAll() {
       const n = pairs.size;

@@ -7,7 +7,11 @@
  *    nice-grpc sees the metadata);
  *  - the handle used to end a call from the outside (server maximum deadline, shutdown):
  *    sending a status on the grpc-js call makes grpc-js emit `cancelled`, which aborts the
- *    handler's nice-grpc signal. No extra AbortController per call.
+ *    handler's nice-grpc signal. No extra AbortController per call;
+ *  - the gate for requests the handler must never see: a deadline spent on arrival
+ *    (DEADLINE_EXCEEDED), metadata over `maxMetadataBytes` (RESOURCE_EXHAUSTED), a message that
+ *    did not decode (see request-decoding.ts), a request stream that ends inside a message, a
+ *    unary request without exactly one (INVALID_ARGUMENT).
  * One object per call, no closures: the record is both the intercepting call and its listener.
  */
 import type {
@@ -19,11 +23,35 @@ import type {
 } from "@grpc/grpc-js";
 import { Status } from "nice-grpc-common";
 import { incomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
+import { MalformedRequest } from "./request-decoding.js";
 
 type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
 
 const SHUTDOWN_MESSAGE = "server is shutting down";
+const TRUNCATED_MESSAGE = "malformed request: the request stream ended inside a message (truncated frame)";
+const MISSING_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got none";
+const EXTRA_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got more";
+
+/** HTTP/2 size of the request metadata as RFC 9113 §6.5.2 counts it: name + value + 32 per entry. */
+function metadataBytes(metadata: GrpcMetadata): number {
+  let n = 0;
+  // grpc-js keeps the entries in `internalRepr`; toHttp2Headers() would copy them for every call.
+  const entries = (metadata as unknown as { internalRepr?: Map<string, (string | Buffer)[]> }).internalRepr;
+  if (entries instanceof Map) {
+    for (const [key, values] of entries) for (const value of values) n += key.length + value.length + 32;
+  } else {
+    for (const [key, value] of Object.entries(metadata.toHttp2Headers())) for (const v of [value].flat()) n += key.length + String(v).length + 32;
+  }
+  return n;
+}
+
+/** Whether grpc-js's decoder holds the start of a message that never completed. */
+function partialMessagePending(call: ServerInterceptingCallInterface): boolean {
+  // grpc-js keeps the frame decoder private; its readState is 0 (NO_DATA) between messages.
+  const decoder = (call as unknown as { decoder?: { readState?: unknown } }).decoder;
+  return typeof decoder?.readState === "number" && decoder.readState !== 0;
+}
 
 export class CallRecord implements IncomingCallScope {
   /** Set by the request-context middleware before any handler code runs. */
@@ -42,12 +70,16 @@ export class CallRecord implements IncomingCallScope {
   private listener: InterceptingServerListener | undefined = undefined;
   private deadlineDate: Date | undefined = undefined;
   private ended = false;
+  /** A status was handed to grpc-js (by the handler or by `end`); nothing may be written after it. */
+  private statusSent = false;
+  private gotMessage = false;
 
   constructor(
     private readonly next: ServerInterceptingCallInterface,
     private readonly control: CallControl,
     readonly streaming: boolean,
     readonly responseStream: boolean,
+    readonly requestStream: boolean,
   ) {
     const now = Date.now();
     this.startedAt = now;
@@ -65,8 +97,9 @@ export class CallRecord implements IncomingCallScope {
 
   /** Ends the call with `code` now; the handler's signal aborts. No-op once the call ended. */
   end(code: number, details: string): void {
-    if (this.ended) return;
+    if (this.ended || this.statusSent) return;
     this.forcedCode = code;
+    this.statusSent = true;
     this.next.sendStatus({ code, details, metadata: null });
   }
 
@@ -79,9 +112,17 @@ export class CallRecord implements IncomingCallScope {
     this.next.sendMetadata(metadata);
   }
   sendMessage(message: unknown, callback: () => void): void {
+    // A handler may still write after the call was ended from outside (shutdown, a malformed
+    // message, the server maximum). grpc-js would write after END_STREAM: the HTTP/2 stream errors
+    // while an earlier write is pending, its trailers are never sent and the client waits forever.
+    if (this.statusSent) {
+      callback();
+      return;
+    }
     this.next.sendMessage(message, callback);
   }
   sendStatus(status: PartialStatusObject): void {
+    this.statusSent = true;
     this.next.sendStatus(status);
   }
   startRead(): void {
@@ -108,14 +149,45 @@ export class CallRecord implements IncomingCallScope {
 
   // ---- InterceptingServerListener: what grpc-js tells us, forwarded inside the call scope ----
   onReceiveMetadata(metadata: GrpcMetadata): void {
+    // A deadline spent on arrival (grpc-js turns a sub-millisecond grpc-timeout into 0 ms): nobody
+    // waits for the answer, and grpc-js's timer would race a fast handler's OK.
+    if (this.clientDeadlineMs <= this.startedAt) {
+      this.end(Status.DEADLINE_EXCEEDED, "deadline exceeded before the call started");
+      return;
+    }
+    const max = this.control.maxMetadataBytes;
+    if (max > 0) {
+      const size = metadataBytes(metadata);
+      if (size > max) {
+        this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
+        return;
+      }
+    }
     if (!this.control.admit(this)) return;
     // Client- and bidi-streaming handlers start here; unary and server-streaming on half-close.
     incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
   }
   onReceiveMessage(message: unknown): void {
+    if (message instanceof MalformedRequest) {
+      this.end(Status.INVALID_ARGUMENT, message.details);
+      return;
+    }
+    if (this.gotMessage && !this.requestStream) {
+      this.end(Status.INVALID_ARGUMENT, EXTRA_MESSAGE);
+      return;
+    }
+    this.gotMessage = true;
     this.listener!.onReceiveMessage(message);
   }
   onReceiveHalfClose(): void {
+    if (partialMessagePending(this.next)) {
+      this.end(Status.INVALID_ARGUMENT, TRUNCATED_MESSAGE);
+      return;
+    }
+    if (!this.requestStream && !this.gotMessage) {
+      this.end(Status.INVALID_ARGUMENT, MISSING_MESSAGE);
+      return;
+    }
     incomingCallScope.run(this, forwardHalfClose, this.listener!);
   }
   onCancel(): void {
@@ -136,12 +208,15 @@ function forwardHalfClose(listener: InterceptingServerListener): void {
 export interface CallControlOptions {
   maxDeadlineMs: number;
   maxStreamDeadlineMs: number;
+  /** Largest request metadata accepted, bytes; `0` disables the check. */
+  maxMetadataBytes: number;
 }
 
 /** Owns the set of running calls of one server. */
 export class CallControl {
   readonly maxDeadlineMs: number;
   readonly maxStreamDeadlineMs: number;
+  readonly maxMetadataBytes: number;
   /** Calls whose response is a single message, in start order (so also in max-deadline order). */
   private readonly single = new Set<CallRecord>();
   /** Server- and bidi-streaming calls, in start order. */
@@ -152,6 +227,7 @@ export class CallControl {
   constructor(options: CallControlOptions) {
     this.maxDeadlineMs = options.maxDeadlineMs;
     this.maxStreamDeadlineMs = options.maxStreamDeadlineMs;
+    this.maxMetadataBytes = options.maxMetadataBytes;
   }
 
   readonly interceptor: ServerInterceptor = (method: ServerMethodDefinition<unknown, unknown>, call) =>
@@ -160,6 +236,7 @@ export class CallControl {
       this,
       method.requestStream || method.responseStream,
       method.responseStream,
+      method.requestStream,
     ) as unknown as ServerInterceptingCall;
 
   /** Number of calls currently running, `[single-response, streaming-response]`. */
