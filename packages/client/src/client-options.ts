@@ -55,7 +55,8 @@ export interface RetryOptions {
   /**
    * Retry throttling (gRPC A6): a token bucket of `maxTokens` that loses 1 per failed attempt and
    * gains `tokenRatio` per success; retries happen only while it holds more than half.
-   * `false` disables it. Default: `{ maxTokens: 10, tokenRatio: 0.1 }`.
+   * `false` disables it. Default: `{ maxTokens: 100, tokenRatio: 0.1 }`: up to 50 failed attempts in a
+   * burst are retried (losing one of several backends under load), then one attempt per call.
    */
   budget?: { maxTokens: number; tokenRatio: number } | false | undefined;
   /** Called before each backoff sleep. Default: none. */

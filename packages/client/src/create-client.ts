@@ -36,7 +36,7 @@ export const DEFAULT_RETRY = {
   baseDelayMs: 100,
   maxDelayMs: 5_000,
   retryableCodes: [Status.UNAVAILABLE] as readonly Status[],
-  budget: { maxTokens: 10, tokenRatio: 0.1 },
+  budget: { maxTokens: 100, tokenRatio: 0.1 },
 } as const;
 
 interface MethodInfo {

@@ -168,7 +168,12 @@ describe("retry", () => {
         },
       }),
     );
-    const users = cleanup.add(createUsersClient({ target: server.address, retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 } }));
+    const users = cleanup.add(
+      createUsersClient({
+        target: server.address,
+        retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2, budget: { maxTokens: 10, tokenRatio: 0.1 } },
+      }),
+    );
     const calls = 20;
     for (let i = 0; i < calls; i++) {
       await expect(users.getUser({ id: "u" })).rejects.toMatchObject({ code: Status.UNAVAILABLE });
@@ -191,6 +196,28 @@ describe("retry", () => {
     );
     for (let i = 0; i < calls; i++) await noBudget.getUser({ id: "u" }).catch(() => undefined);
     expect(unbudgeted).toBe(calls * 5);
+  });
+
+  it("by default retries a burst of 50 failed attempts, then one attempt per call while the server stays down", async () => {
+    let attempts = 0;
+    const server = cleanup.add(
+      await startUsersServer({
+        async getUser() {
+          attempts++;
+          throw unavailable();
+        },
+      }),
+    );
+    const users = cleanup.add(createUsersClient({ target: server.address, retry: { baseDelayMs: 1, maxDelayMs: 2 } }));
+    // A burst: 12 concurrent calls fail at once; all of them are retried up to maxAttempts (4).
+    const burst = await Promise.allSettled(Array.from({ length: 12 }, () => users.getUser({ id: "u" })));
+    expect(burst.every((r) => r.status === "rejected")).toBe(true);
+    expect(attempts).toBe(48);
+    // 100 tokens - 48 = 52: one more failure is retried (51), the next is not (50); from then on
+    // every call makes one attempt.
+    attempts = 0;
+    for (let i = 0; i < 10; i++) await users.getUser({ id: "u" }).catch(() => undefined);
+    expect(attempts).toBe(2 + 9);
   });
 
   it("retries a server stream that fails before its first message, not after", async () => {

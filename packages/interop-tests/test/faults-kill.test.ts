@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { type UsersClient, createUsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "./helpers/cluster.js";
-import { FAULT_RETRY_BUDGET, startLoad } from "./helpers/load.js";
+import { startLoad } from "./helpers/load.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
 let cluster: Cluster;
@@ -15,7 +15,7 @@ let retries = 0;
 
 beforeAll(async () => {
   cluster = await startCluster(3);
-  client = createUsersClient({ target: cluster.targets, tracing: false, retry: { budget: FAULT_RETRY_BUDGET, onRetry: () => retries++ } });
+  client = createUsersClient({ target: cluster.targets, tracing: false, retry: { onRetry: () => retries++ } });
   for (let i = 0; i < 20; i++) {
     const { user } = await client.createUser({ user: { name: `Seed ${i}`, email: `seed-${i}-${randomUUID()}@example.org` } });
     seeded.push(user?.id ?? "");

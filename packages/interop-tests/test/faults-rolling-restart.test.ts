@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { CallError, type RetryEvent, Status, type UsersClient, createUsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "./helpers/cluster.js";
-import { FAULT_RETRY_BUDGET, startLoad } from "./helpers/load.js";
+import { startLoad } from "./helpers/load.js";
 import { sleep, waitFor, withTimeout } from "./helpers/wait.js";
 
 const SEEDED = 200;
@@ -92,7 +92,7 @@ function expectShutdownUnavailable(error: unknown): void {
 
 beforeAll(async () => {
   cluster = await startCluster(3);
-  client = createUsersClient({ target: cluster.targets, tracing: false, retry: { budget: FAULT_RETRY_BUDGET, onRetry: (e) => retries.push(e) } });
+  client = createUsersClient({ target: cluster.targets, tracing: false, retry: { onRetry: (e) => retries.push(e) } });
   const result = await client.bulkCreateUsers(
     (async function* () {
       // ~4 kB each: a stream of them outgrows the HTTP/2 window and socket buffers, so a slow reader

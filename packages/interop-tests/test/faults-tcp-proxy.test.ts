@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { CallError, type RetryEvent, Status, type UsersClient, createUsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callError, drain } from "./helpers/errors.js";
-import { FAULT_RETRY_BUDGET, startLoad } from "./helpers/load.js";
+import { startLoad } from "./helpers/load.js";
 import { fetchMetrics, sumOf } from "./helpers/metrics.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";
 import { type TcpProxy, startTcpProxy } from "./helpers/tcp-proxy.js";
@@ -173,7 +173,7 @@ describe("a TCP proxy cutting connections", () => {
 
   it("under a bounded load, a proxy cutting every connection every 400 ms loses no idempotent call and duplicates no create", async () => {
     const retries: RetryEvent[] = [];
-    const c = viaProxy({ retry: { budget: FAULT_RETRY_BUDGET, onRetry: (e) => retries.push(e) } });
+    const c = viaProxy({ retry: { onRetry: (e) => retries.push(e) } });
     const before = (await direct.listUsers({ pageSize: 1 })).totalSize;
     const created = new Map<string, string>();
     const cuts = proxy.cut;

@@ -2,14 +2,6 @@
 // `maxCalls` have been issued, or until `maxDurationMs` has passed, whichever comes first.
 import { CallError, Status } from "@org/client";
 
-/**
- * Retry budget for clients under fault load. @org/client's default (10 tokens, retries only while
- * more than 5 are left) absorbs 4 failed attempts at once: one dying connection under a load of 8
- * concurrent calls fails more than that, and the rest then fail although a retry would succeed.
- * The fault tests size the budget for their concurrency, as a service team should; see README.md.
- */
-export const FAULT_RETRY_BUDGET = { maxTokens: 100, tokenRatio: 0.1 } as const;
-
 export interface LoadOptions {
   /** Workers running calls back to back. */
   concurrency: number;
