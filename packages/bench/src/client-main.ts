@@ -13,6 +13,10 @@ async function loader(id: ClientConfigId): Promise<CreateCaller> {
       return (await import("./clients/nice-grpc.js")).niceGrpcCaller;
     case "org-client":
       return (await import("./clients/org-client.js")).orgClientCaller;
+    case "org-client@prev": {
+      const { orgClientCaller } = await import("./clients/org-client.js");
+      return (port) => orgClientCaller(port, true);
+    }
     case "org-client-traced":
       return (await import("./clients/org-client.js")).orgClientTracedCaller;
     case "http2":

@@ -4,7 +4,6 @@
 // arrive (HTTP/2 flow control then paces the server).
 // Usage (by the harness): node dist/load-main.js
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
-import { once } from "node:events";
 import { BulkCreateUsersRequest, BulkCreateUsersResponse, StreamUsersRequest, WatchUsersRequest } from "@org/api/org/users/v1";
 import { fail, send, serveRequests } from "./internal/child-side.js";
 import { smallUser } from "./internal/fixtures.js";
@@ -119,6 +118,19 @@ export interface ClientStreamResult {
   cpuUs: number;
 }
 
+/** Resolves on 'drain' or 'close', whichever comes first, leaving no listener behind. */
+function drainOrClose(stream: ClientHttp2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
 /** Messages per write: one write(2)-sized chunk instead of one tiny write per message. */
 const FRAMES_PER_WRITE = 64;
 
@@ -137,7 +149,7 @@ async function clientStream(run: ClientStreamRequest): Promise<ClientStreamResul
     const n = Math.min(FRAMES_PER_WRITE, run.messages - sent);
     const ok = stream.write(n === FRAMES_PER_WRITE ? chunk : chunk.subarray(0, n * framed.length));
     sent += n;
-    if (!ok) await Promise.race([once(stream, "drain"), once(stream, "close")]);
+    if (!ok) await drainOrClose(stream);
   }
   stream.end();
   const outcome = await done;

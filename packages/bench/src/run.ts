@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, type BenchSettings } from "./internal/args.js";
 import { startChild } from "./internal/child.js";
 import { CODECS, type CodecOp } from "./internal/codecs.js";
-import { CLIENT_CONFIGS, SERVER_CONFIGS } from "./internal/configs.js";
+import { baseConfig, CLIENT_CONFIGS, configLabel, PREV_CAPABLE, SERVER_CONFIGS } from "./internal/configs.js";
+import { PREV_SUFFIX } from "./internal/prev.js";
 import { describeMachine } from "./internal/machine.js";
 import { evaluateTargets, type BenchResults, type Sample, type SuiteResult, type SuiteSpec } from "./internal/results.js";
 import { TARGETS } from "./internal/targets.js";
@@ -26,6 +27,13 @@ const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 function rotate<T>(list: readonly T[], by: number): T[] {
   const k = by % list.length;
   return [...list.slice(k), ...list.slice(0, k)];
+}
+
+/** The configurations of a suite to run this round: selected by --configs, baseline kept, rotated. */
+function pick<T extends string>(settings: BenchSettings, list: readonly T[], baseline: string, round: number): T[] {
+  const all = settings.prev === undefined ? list : [...list, ...list.filter((c) => PREV_CAPABLE.has(c)).map((c) => `${c}${PREV_SUFFIX}` as T)];
+  const selected = settings.configs === undefined ? all : all.filter((c) => c === baseline || settings.configs!.includes(baseConfig(c)) || settings.configs!.includes(c));
+  return rotate(selected, round);
 }
 
 function requireTool(name: string, args: string[]): void {
@@ -76,23 +84,23 @@ async function runRound(settings: BenchSettings, suites: Suites, round: number, 
     switch (group) {
       case "unary-server": {
         const spec = unaryServerSpec(settings);
-        for (const c of rotate(UNARY_SERVER_CONFIGS, round)) {
-          await suites.sample(spec, c, SERVER_CONFIGS[c], round, () => unaryServerSample(c, settings, round, bodyFile, tmp));
+        for (const c of pick(settings, UNARY_SERVER_CONFIGS, spec.baseline, round)) {
+          await suites.sample(spec, c, configLabel(SERVER_CONFIGS, c), round, () => unaryServerSample(c, settings, round, bodyFile, tmp));
         }
         break;
       }
       case "unary-client": {
         const spec = unaryClientSpec(settings);
-        for (const c of rotate(UNARY_CLIENT_CONFIGS, round)) {
-          await suites.sample(spec, c, CLIENT_CONFIGS[c], round, () => unaryClientSample(c, settings, round));
+        for (const c of pick(settings, UNARY_CLIENT_CONFIGS, spec.baseline, round)) {
+          await suites.sample(spec, c, configLabel(CLIENT_CONFIGS, c), round, () => unaryClientSample(c, settings, round));
         }
         break;
       }
       case "streaming":
         for (const kind of STREAMING_KINDS) {
           const spec = streamingSpec(kind);
-          for (const c of rotate(STREAMING_CONFIGS, round)) {
-            await suites.sample(spec, c, SERVER_CONFIGS[c], round, () => streamingSample(kind, c, settings, round));
+          for (const c of pick(settings, STREAMING_CONFIGS, spec.baseline, round)) {
+            await suites.sample(spec, c, configLabel(SERVER_CONFIGS, c), round, () => streamingSample(kind, c, settings, round));
           }
         }
         break;
@@ -101,7 +109,7 @@ async function runRound(settings: BenchSettings, suites: Suites, round: number, 
         try {
           for (const op of ["encode", "decode"] as CodecOp[]) {
             const spec = serialisationSpec(op);
-            for (const c of rotate(CODEC_IDS, round)) {
+            for (const c of pick(settings, CODEC_IDS, spec.baseline, round)) {
               await suites.sample(spec, c, CODECS[c], round, () => serialisationSample(child, c, op, settings, round));
             }
           }
@@ -112,8 +120,8 @@ async function runRound(settings: BenchSettings, suites: Suites, round: number, 
       }
       case "memory": {
         const spec = memorySpec(settings);
-        for (const c of rotate(MEMORY_CONFIGS, round)) {
-          await suites.sample(spec, c, SERVER_CONFIGS[c], round, () => memorySample(c, settings, round));
+        for (const c of pick(settings, MEMORY_CONFIGS, spec.baseline, round)) {
+          await suites.sample(spec, c, configLabel(SERVER_CONFIGS, c), round, () => memorySample(c, settings, round));
         }
         break;
       }
@@ -146,6 +154,7 @@ async function write(results: BenchResults, name: string): Promise<void> {
 
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
+  if (settings.prev !== undefined) process.env.BENCH_PREV = settings.prev; // children inherit it
   requireTool("h2load", ["--version"]);
   requireTool("taskset", ["-c", "0", "true"]);
   const machine = describeMachine();

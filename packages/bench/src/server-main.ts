@@ -18,6 +18,14 @@ async function loader(id: ServerConfigId): Promise<StartServer> {
       return (await import("./servers/org-server.js")).startOrgServer;
     case "org-server-all":
       return (await import("./servers/org-server.js")).startOrgServerAll;
+    case "org-server@prev": {
+      const { startOrgServer } = await import("./servers/org-server.js");
+      return (counters) => startOrgServer(counters, true);
+    }
+    case "org-server-all@prev": {
+      const { startOrgServerAll } = await import("./servers/org-server.js");
+      return (counters) => startOrgServerAll(counters, true);
+    }
     case "connect-node":
       return (await import("./servers/connect-node.js")).startConnectNode;
   }

@@ -3,11 +3,13 @@
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createClient } from "@org/client";
 import { smallUser, unaryRequest } from "../internal/fixtures.js";
+import { prevModule, prevName } from "../internal/prev.js";
 import { registerTracing } from "../internal/tracing.js";
 import type { Caller } from "./caller.js";
 
-export async function orgClientCaller(port: number): Promise<Caller> {
-  const client = createClient(UsersServiceDefinition, { target: `127.0.0.1:${port}` });
+export async function orgClientCaller(port: number, prev = false): Promise<Caller> {
+  const create = prev ? ((await import(prevModule("client", prevName()).href)) as { createClient: typeof createClient }).createClient : createClient;
+  const client = create(UsersServiceDefinition, { target: `127.0.0.1:${port}` });
   return {
     call: () => client.getUser(unaryRequest).then((r) => r.user?.id === smallUser.id, () => false),
     close: () => client.close(),

@@ -16,8 +16,9 @@ describe("bench arguments", () => {
   });
 
   it("selects suites, rounds and the output name", () => {
-    const s = parseArgs(["--only", "unary-server,memory", "--rounds", "2", "--out", "x"]);
-    expect(s).toMatchObject({ groups: ["unary-server", "memory"], rounds: 2, outName: "x" });
+    const s = parseArgs(["--only", "unary-server,memory", "--rounds", "2", "--out", "x", "--configs", "org-server, nice-grpc"]);
+    expect(s).toMatchObject({ groups: ["unary-server", "memory"], rounds: 2, outName: "x", configs: ["org-server", "nice-grpc"] });
+    expect(parseArgs([]).configs).toBeUndefined();
   });
 
   it("rejects what it does not know", () => {

@@ -7,6 +7,10 @@ export interface BenchSettings {
   mode: "full" | "quick";
   rounds: number;
   groups: SuiteGroup[];
+  /** Only these configuration ids (baselines are always kept); undefined for all. */
+  configs: string[] | undefined;
+  /** Name of a saved build (save-prev) to run as extra "@prev" configurations. */
+  prev: string | undefined;
   /** Results file names without extension, under results/: "latest" or "quick". */
   outName: string;
   serverCpu: number;
@@ -18,10 +22,12 @@ export interface BenchSettings {
   codec: { durationMs: number };
 }
 
-export const USAGE = `Usage: bench [--quick] [--rounds N] [--only ${SUITE_GROUPS.join(",")}] [--out NAME]
+export const USAGE = `Usage: bench [--quick] [--rounds N] [--only ${SUITE_GROUPS.join(",")}] [--configs ID,...] [--prev NAME] [--out NAME]
   --quick    1 round, short runs; writes results/quick.* (not committed)
   --rounds   rounds of interleaved runs (default 5, quick 1)
   --only     run only these suite groups
+  --configs  only these configurations (e.g. org-server,nice-grpc); baselines always run
+  --prev     also run the build saved with \`save-prev NAME\` (ids org-server@prev, org-server-all@prev, org-client@prev)
   --out      results file name without extension (default latest, quick: quick)`;
 
 export function parseArgs(argv: readonly string[]): BenchSettings {
@@ -29,6 +35,8 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
   let rounds: number | undefined;
   let groups: SuiteGroup[] = [...SUITE_GROUPS];
   let outName: string | undefined;
+  let configs: string[] | undefined;
+  let prev: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -56,6 +64,15 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         groups = list as SuiteGroup[];
         break;
       }
+      case "--configs":
+        configs = value().split(",").map((s) => s.trim()).filter(Boolean);
+        break;
+      case "--prev": {
+        const v = value();
+        if (!/^[\w.-]+$/.test(v)) throw new Error(`--prev expects a plain name\n${USAGE}`);
+        prev = v;
+        break;
+      }
       case "--out": {
         const v = value();
         if (!/^[\w.-]+$/.test(v)) throw new Error(`--out expects a plain file name\n${USAGE}`);
@@ -71,6 +88,8 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         mode: "quick",
         rounds: rounds ?? 1,
         groups,
+        configs,
+        prev,
         outName: outName ?? "quick",
         serverCpu: 0,
         loadCpu: 1,
@@ -84,6 +103,8 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         mode: "full",
         rounds: rounds ?? 5,
         groups,
+        configs,
+        prev,
         outName: outName ?? "latest",
         serverCpu: 0,
         loadCpu: 1,

@@ -2,6 +2,7 @@
 import { createHmac } from "node:crypto";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createServer, type ServerOptions } from "@org/server";
+import { prevModule, prevName } from "../internal/prev.js";
 import type { WorkCounters } from "../internal/workload.js";
 import { niceImplementation } from "./nice-grpc-impl.js";
 import { handledOk } from "./prom-count.js";
@@ -23,8 +24,14 @@ export function benchToken(subject = "bench-client", nowSec = Math.floor(Date.no
   return `${header}.${payload}.${signature}`;
 }
 
-async function start(counters: WorkCounters, options: ServerOptions, tracing: RegisteredTracing | undefined): Promise<RunningServer> {
-  const server = createServer({ handleSignals: false, ...options });
+/** `createServer` of the current build, or of the saved one for `@prev` configurations. */
+async function factory(prev: boolean): Promise<typeof createServer> {
+  if (!prev) return createServer;
+  return ((await import(prevModule("server", prevName()).href)) as { createServer: typeof createServer }).createServer;
+}
+
+async function start(counters: WorkCounters, options: ServerOptions, tracing: RegisteredTracing | undefined, prev: boolean): Promise<RunningServer> {
+  const server = (await factory(prev))({ handleSignals: false, ...options });
   server.add(UsersServiceDefinition, niceImplementation(counters));
   const port = await server.listen("127.0.0.1:0");
   return {
@@ -39,12 +46,12 @@ async function start(counters: WorkCounters, options: ServerOptions, tracing: Re
 }
 
 /** `createServer()` with nothing changed (logs at info to stdout, metrics, reflection, health). */
-export function startOrgServer(counters: WorkCounters): Promise<RunningServer> {
-  return start(counters, {}, undefined);
+export function startOrgServer(counters: WorkCounters, prev = false): Promise<RunningServer> {
+  return start(counters, {}, undefined, prev);
 }
 
 /** Every middleware on: JWT auth, a rate limit that never triggers, info logs, metrics, tracing. */
-export function startOrgServerAll(counters: WorkCounters): Promise<RunningServer> {
+export function startOrgServerAll(counters: WorkCounters, prev = false): Promise<RunningServer> {
   const tracing = registerTracing();
   return start(
     counters,
@@ -56,5 +63,6 @@ export function startOrgServerAll(counters: WorkCounters): Promise<RunningServer
       rateLimit: { rps: 1e9 },
     },
     tracing,
+    prev,
   );
 }

@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GetUserRequest } from "@org/api/org/users/v1";
 import type { BenchSettings } from "../internal/args.js";
-import { SERVER_CONFIGS, type ServerConfigId } from "../internal/configs.js";
+import type { ServerConfigId } from "../internal/configs.js";
 import { unaryRequest } from "../internal/fixtures.js";
 import { frameGrpcMessage } from "../internal/grpc-frame.js";
 import { runH2load, type H2loadLoad } from "../internal/h2load.js";
@@ -88,8 +88,4 @@ export async function unaryServerSample(config: ServerConfigId, settings: BenchS
   } finally {
     await server.stop();
   }
-}
-
-export function serverLabel(config: ServerConfigId): string {
-  return SERVER_CONFIGS[config];
 }
