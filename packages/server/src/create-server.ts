@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { setImmediate as nextMacrotask, setTimeout as sleep } from "node:timers/promises";
 import { loadDescriptorSet } from "@org/api/descriptor-set";
-import { createServer as createNiceServer, type CompatServiceDefinition, type ServiceImplementation } from "nice-grpc";
+import type { CompatServiceDefinition, ServiceImplementation } from "nice-grpc";
 import { ServerError, Status, type ServerMiddleware } from "nice-grpc-common";
 import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
 import { pino, type Logger } from "pino";
@@ -9,6 +9,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import type { OrgCallContext } from "./context.js";
 import { HealthStatuses } from "./health.js";
 import { CallControl } from "./internal/call-control.js";
+import { createGrpcServer, type GrpcServer } from "./internal/grpc-server.js";
 import { serveMetrics } from "./internal/metrics-http.js";
 import { builtInMiddleware, type BuiltInMiddlewareName } from "./middleware-order.js";
 import { ServerMetrics } from "./internal/metrics.js";
@@ -141,7 +142,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
   const userMiddleware: OrgServerMiddleware<any>[] = [];
   const services: ServiceEntry[] = [];
   let state: ServerState = "created";
-  let nice: ReturnType<typeof createNiceServer> | undefined;
+  let nice: GrpcServer | undefined;
   let metricsHttp: HttpServer | undefined;
   let metricsPort: number | undefined;
   let shutdownPromise: Promise<void> | undefined;
@@ -236,7 +237,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     },
     async listen(address = options.listenAddress ?? defaults.listenAddress) {
       assertNotListening("listen");
-      let s: any = createNiceServer({ ...channelOptions(options), interceptors: [control.interceptor] });
+      let s: any = createGrpcServer({ channelOptions: channelOptions(options), control, core: chain.core });
       for (const middleware of chain.middleware) s = s.use(middleware);
       for (const middleware of userMiddleware) s = s.use(middleware);
       for (const service of services) {

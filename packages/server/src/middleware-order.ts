@@ -16,14 +16,14 @@
  *  9. per-service middleware from add(definition, impl, { middleware })
  *     → handler
  *
- * Steps 1–5 run on every call, so they share one generator (middleware/core.ts) instead of
- * paying for five nice-grpc layers; steps 6 and 7 are separate layers, present only when configured.
+ * Steps 1–5 run on every call, so they are plain functions around the chain (middleware/core.ts)
+ * instead of five nice-grpc layers; steps 6 and 7 are middleware layers, present only when configured.
  */
 import type { ServerMiddleware } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { ServerMetrics } from "./internal/metrics.js";
 import { authMiddleware, DEFAULT_EXEMPT, exemptionMatcher } from "./middleware/auth.js";
-import { coreMiddleware } from "./middleware/core.js";
+import { core, type Core } from "./middleware/core.js";
 import { rateLimitMiddleware } from "./middleware/rate-limit.js";
 import type { ServerOptions } from "./options.js";
 
@@ -43,7 +43,9 @@ export type BuiltInMiddlewareName = (typeof BUILT_IN_MIDDLEWARE_ORDER)[number];
 export interface BuiltInChain {
   /** Enabled steps, outermost first. */
   steps: BuiltInMiddlewareName[];
-  /** The nice-grpc middleware implementing them, outermost first. */
+  /** Steps 1–5, run around everything else. */
+  core: Core;
+  /** The nice-grpc middleware implementing the later steps, outermost first. */
   middleware: ServerMiddleware<any, any>[];
 }
 
@@ -55,9 +57,8 @@ export function builtInMiddleware(options: ServerOptions, logger: Logger, metric
   if (tracing) steps.push("tracing");
   steps.push("observe", "errors");
   if (requireDeadline) steps.push("requireDeadline");
-  const middleware: ServerMiddleware<any, any>[] = [
-    coreMiddleware({ logger, metrics, tracing, requireDeadline, isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT) }),
-  ];
+  const coreSteps = core({ logger, metrics, tracing, requireDeadline, isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT) });
+  const middleware: ServerMiddleware<any, any>[] = [];
   if (options.auth) {
     steps.push("auth");
     middleware.push(authMiddleware(options.auth));
@@ -66,5 +67,5 @@ export function builtInMiddleware(options: ServerOptions, logger: Logger, metric
     steps.push("rateLimit");
     middleware.push(rateLimitMiddleware(options.rateLimit));
   }
-  return { steps, middleware };
+  return { steps, core: coreSteps, middleware };
 }

@@ -6,9 +6,11 @@
  *  - the only place that knows the client's deadline (grpc-js strips `grpc-timeout` before
  *    nice-grpc sees the metadata);
  *  - the handle used to end a call from the outside (server maximum deadline, shutdown):
- *    sending a status on the grpc-js call makes grpc-js emit `cancelled`, which aborts the
- *    handler's nice-grpc signal. No extra AbortController per call.
+ *    sending a status on the grpc-js call ends it, which aborts the handler's signal;
+ *  - the owner of that signal, created only when something reads it (most handlers never do).
  * One object per call, no closures: the record is both the intercepting call and its listener.
+ * For a method served by @org/server the listener it forwards to is the call's `ServerCall`
+ * (server-call.ts), which replaces grpc-js's handler layer; otherwise grpc-js's own.
  */
 import type {
   ServerInterceptingCall,
@@ -19,6 +21,7 @@ import type {
 } from "@grpc/grpc-js";
 import { Status } from "nice-grpc-common";
 import { incomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
+import { ServerCall, type MethodRoute } from "./server-call.js";
 
 type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
@@ -26,8 +29,6 @@ type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatu
 const SHUTDOWN_MESSAGE = "server is shutting down";
 
 export class CallRecord implements IncomingCallScope {
-  /** Set by the request-context middleware before any handler code runs. */
-  signal!: AbortSignal;
   /** Status the server ended the call with from the outside (shutdown, max deadline). */
   forcedCode: number | undefined = undefined;
   /** The original error behind an INTERNAL reply, for the call's log line. */
@@ -39,15 +40,20 @@ export class CallRecord implements IncomingCallScope {
   /** When the server maximum runs out, epoch ms; Infinity when no maximum applies. */
   readonly maxAtMs: number;
   readonly startedAt: number;
+  /** The call ended (by the client, a deadline or the server) while its handler was running. */
+  cancelled = false;
   private listener: InterceptingServerListener | undefined = undefined;
   private deadlineDate: Date | undefined = undefined;
   private ended = false;
+  private settled = false;
+  private controller: AbortController | undefined = undefined;
 
   constructor(
     private readonly next: ServerInterceptingCallInterface,
     private readonly control: CallControl,
     readonly streaming: boolean,
     readonly responseStream: boolean,
+    private readonly route: MethodRoute | undefined,
   ) {
     const now = Date.now();
     this.startedAt = now;
@@ -63,6 +69,20 @@ export class CallRecord implements IncomingCallScope {
     return (this.deadlineDate ??= new Date(this.deadlineMs));
   }
 
+  /** Aborts when the call ends before its handler finished. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  /** The handler finished: the end of the call that follows is not a cancellation. */
+  settle(): void {
+    this.settled = true;
+  }
+
   /** Ends the call with `code` now; the handler's signal aborts. No-op once the call ended. */
   end(code: number, details: string): void {
     if (this.ended) return;
@@ -72,7 +92,7 @@ export class CallRecord implements IncomingCallScope {
 
   // ---- ServerInterceptingCallInterface: delegate to the next call ----
   start(listener: InterceptingServerListener): void {
-    this.listener = listener;
+    this.listener = this.route !== undefined ? new ServerCall(this, this.route) : listener;
     this.next.start(this);
   }
   sendMetadata(metadata: GrpcMetadata): void {
@@ -122,6 +142,10 @@ export class CallRecord implements IncomingCallScope {
     // grpc-js reports every end of a call here, normal or not.
     this.ended = true;
     this.control.release(this);
+    if (!this.settled) {
+      this.cancelled = true;
+      this.controller?.abort();
+    }
     this.listener!.onCancel();
   }
 }
@@ -148,6 +172,8 @@ export class CallControl {
   private readonly streams = new Set<CallRecord>();
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Methods served by @org/server's own call handling, by path. */
+  private readonly routes = new Map<string, MethodRoute>();
 
   constructor(options: CallControlOptions) {
     this.maxDeadlineMs = options.maxDeadlineMs;
@@ -160,7 +186,13 @@ export class CallControl {
       this,
       method.requestStream || method.responseStream,
       method.responseStream,
+      this.routes.get(method.path),
     ) as unknown as ServerInterceptingCall;
+
+  /** Serves calls to `route.descriptor.path` with `route` instead of grpc-js's handler. */
+  addRoute(route: MethodRoute): void {
+    this.routes.set(route.descriptor.path, route);
+  }
 
   /** Number of calls currently running, `[single-response, streaming-response]`. */
   get inFlight(): [number, number] {

@@ -1,23 +1,22 @@
 /*
- * The first built-in steps (see middleware-order.ts) run in one generator: each nice-grpc
- * middleware layer costs an async generator, a composed call object and several promise ticks
- * per call, and these steps run on every call. In order:
- *   requestContext → tracing → observe → errors → requireDeadline → (next middleware)
+ * The first built-in steps (see middleware-order.ts), run as plain async functions around every
+ * call instead of nice-grpc middleware layers: each layer would cost an async generator, a
+ * composed call object and several promise ticks per call (per message on streams), and these
+ * steps run on every call. In order:
+ *   requestContext → tracing → observe → errors → requireDeadline → (the rest of the chain)
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { isAbortError } from "abort-controller-x";
-import { ServerError, Status, type CallContext, type ServerMiddleware, type ServerMiddlewareCall } from "nice-grpc-common";
+import { ServerError, Status, type MethodDescriptor, type ServerMiddlewareCall } from "nice-grpc-common";
 import { RichServerError } from "nice-grpc-error-details";
 // google.rpc.Status is not re-exported from the package index.
 import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
 import { encodeErrorDetails } from "../internal/error-details.js";
 import { openTelemetryServerMiddleware } from "nice-grpc-opentelemetry";
 import type { Level, Logger } from "pino";
-import type { OrgCallContext } from "../context.js";
-import { CallRecord } from "../internal/call-control.js";
-import { incomingCallScope } from "../internal/incoming-call-scope.js";
+import type { ServerCall, MethodRoute } from "../internal/server-call.js";
 import { statusNames } from "../internal/status-names.js";
 import type { ServerMetrics } from "../internal/metrics.js";
 
@@ -28,60 +27,11 @@ export const DEADLINE_REQUIRED_MESSAGE = "a deadline is required: set a deadline
 // Echoed into headers and logs, so only accept ids that cannot inject anything.
 const VALID_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 const HEALTH_PREFIX = "/grpc.health.v1.Health/";
+const CALL_MESSAGE = "grpc call";
 const noopProvider = new ProxyTracerProvider().getDelegate();
 
-/** Internal shape of the call context; later built-ins fill `principal`. */
-export interface InternalCallContext extends CallContext, OrgCallContext {
-  /** The grpc-js level record of this call. */
-  readonly call: CallRecord;
-}
-
-// `log` and `deadline` are own enumerable accessors (not prototype getters) so that a middleware
-// spreading the context (`{ ...context, tenant }`) keeps them; one shared descriptor each, because
-// an object literal with getters costs microseconds per call.
-const logDescriptor: PropertyDescriptor = {
-  get(this: CallContextImpl) {
-    // A pino child costs a few µs: build it only for handlers that log.
-    return (this.childLogger ??= this.rootLogger.child({ requestId: this.requestId, method: this.path }));
-  },
-  enumerable: true,
-};
-const deadlineDescriptor: PropertyDescriptor = {
-  get(this: CallContextImpl) {
-    return this.call.deadline;
-  },
-  enumerable: true,
-};
-
-class CallContextImpl {
-  readonly metadata: CallContext["metadata"];
-  readonly peer: string;
-  readonly header: CallContext["header"];
-  readonly sendHeader: CallContext["sendHeader"];
-  readonly trailer: CallContext["trailer"];
-  readonly signal: AbortSignal;
-  principal: OrgCallContext["principal"] = undefined;
-  childLogger: Logger | undefined = undefined;
-  declare readonly log: Logger;
-  declare readonly deadline: Date | undefined;
-
-  constructor(
-    context: CallContext,
-    readonly requestId: string,
-    readonly call: CallRecord,
-    readonly rootLogger: Logger,
-    readonly path: string,
-  ) {
-    this.metadata = context.metadata;
-    this.peer = context.peer;
-    this.header = context.header;
-    this.sendHeader = context.sendHeader;
-    this.trailer = context.trailer;
-    this.signal = context.signal;
-    Object.defineProperty(this, "log", logDescriptor);
-    Object.defineProperty(this, "deadline", deadlineDescriptor);
-  }
-}
+/** The call context the built-in steps work on (see internal/server-call.ts). */
+export type InternalCallContext = ServerCall;
 
 /** Level of the one log line per call, by status code (as in grpc-go's logging interceptor). */
 const levelByCode: readonly Level[] = statusNames.map((_, code) => {
@@ -123,8 +73,8 @@ function toClientError(err: unknown, context: InternalCallContext): unknown {
     }
     return err;
   }
-  // An abort caused by the call ending is not a bug; nice-grpc reports it as CANCELLED.
-  if (isAbortError(err) && context.signal.aborted) return err;
+  // An abort caused by the call ending is not a bug; it reaches the client as CANCELLED.
+  if (isAbortError(err) && context.cancelled) return err;
   if (context.call.internalError === undefined) context.call.internalError = err;
   return new ServerError(Status.INTERNAL, INTERNAL_MESSAGE);
 }
@@ -136,6 +86,11 @@ function finalCode(err: unknown, context: InternalCallContext): number {
   return Status.UNKNOWN;
 }
 
+/** The rest of the chain after the built-in core steps, for a single-response method. */
+export type UnaryNext = (request: unknown, context: InternalCallContext) => Promise<unknown>;
+/** The rest of the chain after the built-in core steps, for a streaming-response method. */
+export type StreamNext = (request: unknown, context: InternalCallContext) => AsyncIterable<unknown>;
+
 export interface CoreOptions {
   logger: Logger;
   metrics: ServerMetrics | undefined;
@@ -144,87 +99,184 @@ export interface CoreOptions {
   isDeadlineExempt: (path: string) => boolean;
 }
 
-export function coreMiddleware(options: CoreOptions): ServerMiddleware<OrgCallContext> {
+/** The core steps, bound once per method. */
+export interface Core {
+  unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute;
+  streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute;
+}
+
+export function core(options: CoreOptions): Core {
   const { logger, metrics, requireDeadline, isDeadlineExempt } = options;
   const otel = options.tracing ? openTelemetryServerMiddleware() : undefined;
 
-  return async function* core<Req, Res>(call: ServerMiddlewareCall<Req, Res, OrgCallContext>, context: CallContext) {
-    // ---- requestContext ----
-    const record = incomingCallScope.getStore();
-    if (!(record instanceof CallRecord)) {
-      throw new Error("@org/server: call record missing; was the call-control interceptor installed?");
-    }
-    record.signal = context.signal;
-    let requestId = context.metadata.get(REQUEST_ID_HEADER);
-    if (requestId === undefined || !VALID_REQUEST_ID.test(requestId)) requestId = randomUUID();
-    context.header.set(REQUEST_ID_HEADER, requestId);
-    const path = call.method.path;
-    const ctx = new CallContextImpl(context, requestId, record, logger, path);
+  /** Per method: what every call of it shares. */
+  function methodState(descriptor: MethodDescriptor) {
+    const path = descriptor.path;
+    return {
+      path,
+      stats: metrics?.forMethod(descriptor),
+      healthProbe: path.startsWith(HEALTH_PREFIX),
+      needsDeadline: requireDeadline && !isDeadlineExempt(path),
+    };
+  }
+  type MethodState = ReturnType<typeof methodState>;
 
-    // ---- observe (start) ----
-    const start = performance.now();
-    const methodMetrics = metrics?.forMethod(call.method);
-    methodMetrics?.start();
-    let code: number = Status.CANCELLED; // stays so when the generator is closed early (client went away)
-    let traceId: string | undefined;
-    try {
-      if (otel !== undefined && sdkRegistered()) {
-        // ---- tracing: the span wraps errors and everything after it ----
-        const traced = {
-          ...call,
-          next: async function* (request: any, c: InternalCallContext) {
-            const span = trace.getActiveSpan();
-            if (span !== undefined && span.isRecording()) traceId = span.spanContext().traceId;
-            try {
-              return yield* inner(call, request, c);
-            } catch (err) {
-              throw toClientError(err, c);
-            }
-          },
-        } as unknown as ServerMiddlewareCall<Req, Res>;
-        const result = yield* otel(traced, ctx);
-        code = Status.OK;
-        return result;
-      }
-      const result = yield* inner(call, call.request, ctx);
-      code = Status.OK;
-      return result;
-    } catch (err) {
-      const mapped = toClientError(err, ctx);
-      code = finalCode(mapped, ctx);
-      throw mapped;
-    } finally {
-      // ---- observe (end): one log line, metrics ----
-      if (record.forcedCode !== undefined) code = record.forcedCode;
-      else if (code === Status.OK && ctx.signal.aborted) {
-        // The handler finished, but the client had already gone or run out of time.
-        code = Date.now() >= record.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
-      }
-      const elapsedMs = performance.now() - start;
-      methodMetrics?.finish(code, elapsedMs / 1000);
-      let level = levelByCode[code] ?? "error";
-      if (level === "info" && path.startsWith(HEALTH_PREFIX)) level = "debug"; // probes every few seconds
-      if (logger.isLevelEnabled(level)) {
-        const line: Record<string, unknown> = {
-          requestId,
-          method: path,
-          code: statusNames[code] ?? code,
-          durationMs: Math.round(elapsedMs * 1000) / 1000,
-          peer: ctx.peer,
-        };
-        if (ctx.principal !== undefined) line.principal = ctx.principal.subject;
-        if (traceId !== undefined) line.traceId = traceId;
-        if (record.internalError !== undefined) line.err = record.internalError;
-        logger[level](line, "grpc call");
-      }
-    }
-  };
+  // ---- requestContext ----
+  function requestContext(ctx: InternalCallContext): void {
+    const given = ctx.grpcMetadata.get(REQUEST_ID_HEADER)[0];
+    const requestId = typeof given === "string" && VALID_REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.requestId = requestId;
+    ctx.setHeader(REQUEST_ID_HEADER, requestId);
+  }
 
-  // ---- requireDeadline, then the rest of the chain ----
-  function inner<Req, Res>(call: ServerMiddlewareCall<Req, Res, OrgCallContext>, request: any, ctx: InternalCallContext) {
-    if (requireDeadline && ctx.call.clientDeadlineMs === Infinity && !isDeadlineExempt(call.method.path)) {
+  // ---- requireDeadline ----
+  function checkDeadline(m: MethodState, ctx: InternalCallContext): void {
+    if (m.needsDeadline && ctx.call.clientDeadlineMs === Infinity) {
       throw new ServerError(Status.INVALID_ARGUMENT, DEADLINE_REQUIRED_MESSAGE);
     }
-    return call.next(request, ctx);
   }
+
+  // ---- observe (end): one log line, metrics ----
+  function observe(m: MethodState, ctx: InternalCallContext, code: number, start: number, traceId: string | undefined): void {
+    const record = ctx.call;
+    if (record.forcedCode !== undefined) code = record.forcedCode;
+    else if (code === Status.OK && ctx.cancelled) {
+      // The handler finished, but the client had already gone or run out of time.
+      code = Date.now() >= record.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+    }
+    const elapsedMs = performance.now() - start;
+    m.stats?.finish(code, elapsedMs / 1000);
+    let level = levelByCode[code] ?? "error";
+    if (level === "info" && m.healthProbe) level = "debug"; // probes every few seconds
+    if (!logger.isLevelEnabled(level)) return;
+    const line: Record<string, unknown> = {
+      requestId: ctx.requestId,
+      method: m.path,
+      code: statusNames[code] ?? code,
+      durationMs: Math.round(elapsedMs * 1000) / 1000,
+      peer: ctx.peer,
+    };
+    if (ctx.principal !== undefined) line.principal = ctx.principal.subject;
+    if (traceId !== undefined) line.traceId = traceId;
+    if (record.internalError !== undefined) line.err = record.internalError;
+    logger[level](line, CALL_MESSAGE);
+  }
+
+  function recordingTraceId(): string | undefined {
+    const span = trace.getActiveSpan();
+    return span !== undefined && span.isRecording() ? span.spanContext().traceId : undefined;
+  }
+
+  function unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute {
+    const m = methodState(descriptor);
+
+    // tracing: the span wraps errors and everything after it (nice-grpc-opentelemetry).
+    async function traced(ctx: InternalCallContext, request: unknown, onTraceId: (id: string | undefined) => void): Promise<unknown> {
+      const call = {
+        method: descriptor,
+        requestStream: descriptor.requestStream,
+        request,
+        responseStream: false,
+        next: async function* (req: unknown, c: InternalCallContext) {
+          onTraceId(recordingTraceId());
+          try {
+            checkDeadline(m, c);
+            return await next(req, c);
+          } catch (err) {
+            throw toClientError(err, c);
+          }
+        },
+      } as unknown as ServerMiddlewareCall<unknown, unknown>;
+      const generator = otel!(call, ctx as never);
+      let result = await generator.next();
+      while (!result.done) result = await generator.next();
+      return result.value;
+    }
+
+    return {
+      descriptor,
+      logger,
+      async unary(ctx, request) {
+        requestContext(ctx);
+        const start = performance.now();
+        m.stats?.start();
+        let code: number = Status.CANCELLED;
+        let traceId: string | undefined;
+        try {
+          let response: unknown;
+          if (otel !== undefined && sdkRegistered()) {
+            response = await traced(ctx, request, (id) => (traceId = id));
+          } else {
+            checkDeadline(m, ctx);
+            response = await next(request, ctx);
+          }
+          code = Status.OK;
+          return response;
+        } catch (err) {
+          const mapped = toClientError(err, ctx);
+          code = finalCode(mapped, ctx);
+          throw mapped;
+        } finally {
+          observe(m, ctx, code, start, traceId);
+        }
+      },
+    };
+  }
+
+  function streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute {
+    const m = methodState(descriptor);
+
+    function traced(ctx: InternalCallContext, request: unknown, onTraceId: (id: string | undefined) => void): AsyncIterable<unknown> {
+      const call = {
+        method: descriptor,
+        requestStream: descriptor.requestStream,
+        request,
+        responseStream: true,
+        next: async function* (req: unknown, c: InternalCallContext) {
+          onTraceId(recordingTraceId());
+          try {
+            checkDeadline(m, c);
+            yield* next(req, c);
+          } catch (err) {
+            throw toClientError(err, c);
+          }
+        },
+      } as unknown as ServerMiddlewareCall<unknown, unknown>;
+      return otel!(call, ctx as never);
+    }
+
+    return {
+      descriptor,
+      logger,
+      async stream(ctx, request) {
+        requestContext(ctx);
+        const start = performance.now();
+        m.stats?.start();
+        let code: number = Status.CANCELLED;
+        let traceId: string | undefined;
+        try {
+          let responses: AsyncIterable<unknown>;
+          if (otel !== undefined && sdkRegistered()) {
+            responses = traced(ctx, request, (id) => (traceId = id));
+          } else {
+            checkDeadline(m, ctx);
+            responses = next(request, ctx);
+          }
+          for await (const response of responses) {
+            const wait = ctx.write(response);
+            if (wait !== undefined) await wait;
+          }
+          code = Status.OK;
+        } catch (err) {
+          const mapped = toClientError(err, ctx);
+          code = finalCode(mapped, ctx);
+          throw mapped;
+        } finally {
+          observe(m, ctx, code, start, traceId);
+        }
+      },
+    };
+  }
+
+  return { unaryRoute, streamRoute };
 }
