@@ -50,14 +50,14 @@ export interface BuiltInChain {
 }
 
 /** The built-in middleware enabled by `options`, in order. */
-export function builtInMiddleware(options: ServerOptions, logger: Logger, metrics: ServerMetrics | undefined): BuiltInChain {
+export function builtInMiddleware(options: ServerOptions, logger: Logger, metrics: ServerMetrics | undefined, ownLogger: boolean): BuiltInChain {
   const tracing = options.tracing ?? true;
   const requireDeadline = options.requireDeadline ?? false;
   const steps: BuiltInMiddlewareName[] = ["requestContext"];
   if (tracing) steps.push("tracing");
   steps.push("observe", "errors");
   if (requireDeadline) steps.push("requireDeadline");
-  const coreSteps = core({ logger, metrics, tracing, requireDeadline, isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT) });
+  const coreSteps = core({ logger, ownLogger, metrics, tracing, requireDeadline, isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT) });
   const middleware: ServerMiddleware<any, any>[] = [];
   if (options.auth) {
     steps.push("auth");

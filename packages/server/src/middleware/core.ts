@@ -13,6 +13,7 @@ import { ServerError, Status, type MethodDescriptor, type ServerMiddlewareCall }
 import { RichServerError } from "nice-grpc-error-details";
 // google.rpc.Status is not re-exported from the package index.
 import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
+import { CallLog, quote } from "../internal/call-log.js";
 import { encodeErrorDetails } from "../internal/error-details.js";
 import { openTelemetryServerMiddleware } from "nice-grpc-opentelemetry";
 import type { Level, Logger } from "pino";
@@ -93,6 +94,8 @@ export type StreamNext = (request: unknown, context: InternalCallContext) => Asy
 
 export interface CoreOptions {
   logger: Logger;
+  /** The logger is the one @org/server created: write the per-call line without pino's generic path. */
+  ownLogger: boolean;
   metrics: ServerMetrics | undefined;
   tracing: boolean;
   requireDeadline: boolean;
@@ -108,12 +111,19 @@ export interface Core {
 export function core(options: CoreOptions): Core {
   const { logger, metrics, requireDeadline, isDeadlineExempt } = options;
   const otel = options.tracing ? openTelemetryServerMiddleware() : undefined;
+  const callLog = options.ownLogger ? new CallLog(logger, CALL_MESSAGE) : undefined;
 
   /** Per method: what every call of it shares. */
   function methodState(descriptor: MethodDescriptor) {
     const path = descriptor.path;
+    /** `,"method":…,"code":…` of the log line, by code. */
+    const lineParts: string[] = [];
     return {
       path,
+      methodAndCode(code: number): string {
+        const name = statusNames[code];
+        return (lineParts[code] ??= `,"method":${quote(path)},"code":${name === undefined ? code : quote(name)}`);
+      },
       stats: metrics?.forMethod(descriptor),
       healthProbe: path.startsWith(HEALTH_PREFIX),
       needsDeadline: requireDeadline && !isDeadlineExempt(path),
@@ -149,11 +159,24 @@ export function core(options: CoreOptions): Core {
     let level = levelByCode[code] ?? "error";
     if (level === "info" && m.healthProbe) level = "debug"; // probes every few seconds
     if (!logger.isLevelEnabled(level)) return;
+    const durationMs = Math.round(elapsedMs * 1000) / 1000;
+    if (callLog !== undefined && record.internalError === undefined && callLog.usable) {
+      callLog.write({
+        levelValue: logger.levels.values[level]!,
+        requestId: ctx.requestId,
+        methodAndCode: m.methodAndCode(code),
+        durationMs,
+        peer: ctx.peer,
+        principal: ctx.principal?.subject,
+        traceId,
+      });
+      return;
+    }
     const line: Record<string, unknown> = {
       requestId: ctx.requestId,
       method: m.path,
       code: statusNames[code] ?? code,
-      durationMs: Math.round(elapsedMs * 1000) / 1000,
+      durationMs,
       peer: ctx.peer,
     };
     if (ctx.principal !== undefined) line.principal = ctx.principal.subject;
