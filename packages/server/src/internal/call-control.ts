@@ -129,8 +129,10 @@ export class CallRecord implements IncomingCallScope {
   // ---- InterceptingServerListener: what grpc-js tells us, forwarded inside the call scope ----
   onReceiveMetadata(metadata: GrpcMetadata): void {
     if (!this.control.admit(this)) return;
-    // Client- and bidi-streaming handlers start here; unary and server-streaming on half-close.
-    incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
+    // Client- and bidi-streaming handlers start here, inside the scope; unary and
+    // server-streaming ones on half-close (entering the scope costs, so only where needed).
+    if (this.route === undefined || this.route.descriptor.requestStream) incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
+    else this.listener!.onReceiveMetadata(metadata);
   }
   onReceiveMessage(message: unknown): void {
     this.listener!.onReceiveMessage(message);

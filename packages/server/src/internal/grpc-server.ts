@@ -99,8 +99,7 @@ async function driveUnary(iterable: AsyncGenerator<unknown, unknown, undefined>)
 function chain(descriptor: MethodDescriptor, implementation: Implementation, middleware: AnyMiddleware | undefined): UnaryNext | StreamNext {
   const { requestStream, responseStream } = descriptor;
   if (middleware === undefined) {
-    if (responseStream) return (request, context) => implementation(request, context);
-    return async (request, context) => await implementation(request, context);
+    return (request, context) => implementation(request, context);
   }
   const kind = requestStream ? (responseStream ? "bidirectional streaming" : "client streaming") : responseStream ? "server streaming" : "unary";
   const checkRequest = (request: unknown) => {

@@ -3,27 +3,31 @@
  * `CallContext` plus `OrgCallContext`) and the grpc-js listener that feeds it, in one object.
  *
  * It takes the place of grpc-js's own handler layer (a Node stream per call) and of nice-grpc's
- * (an AbortController, three event listeners, three Metadata objects and a chain of promises per
- * call): it talks to the intercepting call (`CallRecord`) directly, and creates the signal, the
- * nice-grpc form of the request metadata, the header and trailer only when something reads them.
- * Those fields are own enumerable accessors (one shared descriptor each), so that middleware
- * spreading the context (`{ ...context, tenant }`) keeps them.
+ * (an AbortController, three event listeners, three Metadata objects of seven closures each and a
+ * chain of promises per call): it talks to the intercepting call (`CallRecord`) directly, and
+ * creates the signal, the nice-grpc form of the request metadata, the header and the trailer only
+ * when something uses them. Every context field is an own enumerable property, so that middleware
+ * spreading the context (`{ ...context, tenant }`) keeps them: the metadata fields are lazy
+ * Metadata objects, `signal` and `log` accessors (one shared descriptor each).
  */
 import { Metadata as GrpcMetadata, type ServerInterceptingCallInterface } from "@grpc/grpc-js";
 import { AbortError, isAbortError } from "abort-controller-x";
-import { Metadata, ServerError, Status, type MethodDescriptor } from "nice-grpc-common";
+import { Metadata, ServerError, Status, type MetadataValue, type MethodDescriptor } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { Principal } from "../context.js";
 import type { CallRecord } from "./call-control.js";
 
 type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 
-/** What runs a call once its request is in: the built-in steps, the middleware, the handler. */
+/**
+ * What runs a call once its request is in: the built-in steps, the middleware, the handler. It
+ * ends the call with `respond`/`finish` or `fail`, and its promise never rejects.
+ */
 export interface MethodRoute {
   readonly descriptor: MethodDescriptor;
-  /** Unary and client-streaming: resolves the response. */
-  unary?(call: ServerCall, request: unknown): Promise<unknown>;
-  /** Server-streaming and bidi: writes every response with `call.write` and resolves at the end. */
+  /** Unary and client-streaming. */
+  unary?(call: ServerCall, request: unknown): Promise<void>;
+  /** Server-streaming and bidi: writes every response with `call.write`. */
   stream?(call: ServerCall, request: unknown): Promise<void>;
   /** Logger behind `context.log`. */
   readonly logger: Logger;
@@ -66,28 +70,56 @@ function errorStatus(path: string, error: unknown, trailer: GrpcMetadata | null)
   return { code: Status.UNKNOWN, details: "Unknown server error occurred", metadata: trailer };
 }
 
-const metadataDescriptor: PropertyDescriptor = {
-  get(this: ServerCall) {
-    return (this.niceMetadata ??= fromGrpcMetadata(this.grpcMetadata));
-  },
-  enumerable: true,
-};
-const headerDescriptor: PropertyDescriptor = {
-  get(this: ServerCall) {
-    if (this.niceHeader === undefined) {
-      this.niceHeader = Metadata();
-      for (const [key, value] of this.headerEntries) this.niceHeader.set(key, value);
+/**
+ * A nice-grpc `Metadata` that builds the real one on first use: from the request's grpc-js
+ * metadata, or empty (plus `initial` entries) for the response header and trailer.
+ */
+export class LazyMetadata implements Metadata {
+  private inner: Metadata | undefined = undefined;
+  /** Entries to put in an empty metadata when it is built. */
+  initial: [string, string][] | undefined = undefined;
+
+  constructor(private readonly source: GrpcMetadata | undefined) {}
+
+  /** Whether anything has been read or written yet. */
+  get built(): boolean {
+    return this.inner !== undefined;
+  }
+
+  /** The real metadata, built now if needed. */
+  get real(): Metadata {
+    if (this.inner === undefined) {
+      this.inner = this.source !== undefined ? fromGrpcMetadata(this.source) : Metadata();
+      if (this.initial !== undefined) for (const [key, value] of this.initial) this.inner.set(key, value);
     }
-    return this.niceHeader;
-  },
-  enumerable: true,
-};
-const trailerDescriptor: PropertyDescriptor = {
-  get(this: ServerCall) {
-    return (this.niceTrailer ??= Metadata());
-  },
-  enumerable: true,
-};
+    return this.inner;
+  }
+
+  set<Key extends string>(key: Key, value: MetadataValue<Key> | MetadataValue<Key>[]): Metadata {
+    this.real.set(key, value);
+    return this;
+  }
+  append<Key extends string>(key: Key, value: MetadataValue<Key>): Metadata {
+    this.real.append(key, value);
+    return this;
+  }
+  delete(key: string): void {
+    this.real.delete(key);
+  }
+  get<Key extends string>(key: Key): MetadataValue<Key> | undefined {
+    return this.real.get(key);
+  }
+  getAll<Key extends string>(key: Key): MetadataValue<Key>[] {
+    return this.real.getAll(key);
+  }
+  has(key: string): boolean {
+    return this.real.has(key);
+  }
+  [Symbol.iterator](): IterableIterator<[string, (string | Uint8Array)[]]> {
+    return this.real[Symbol.iterator]();
+  }
+}
+
 const signalDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     return this.call.signal;
@@ -102,13 +134,15 @@ const logDescriptor: PropertyDescriptor = {
   enumerable: true,
 };
 
+const NO_METADATA = new LazyMetadata(new GrpcMetadata());
+
 export class ServerCall implements Listener {
   // ---- CallContext ----
-  declare readonly metadata: Metadata;
+  readonly metadata: LazyMetadata;
   readonly peer: string;
-  declare readonly header: Metadata;
+  readonly header: LazyMetadata;
   readonly sendHeader: () => void;
-  declare readonly trailer: Metadata;
+  readonly trailer: LazyMetadata;
   declare readonly signal: AbortSignal;
   // ---- OrgCallContext ----
   requestId = "";
@@ -118,12 +152,7 @@ export class ServerCall implements Listener {
   // ---- internal ----
   readonly path: string;
   childLogger: Logger | undefined = undefined;
-  niceMetadata: Metadata | undefined = undefined;
-  niceHeader: Metadata | undefined = undefined;
-  niceTrailer: Metadata | undefined = undefined;
-  /** Response header entries set before anything read `header` (the request id). */
-  headerEntries: [string, string][] = [];
-  grpcMetadata!: GrpcMetadata;
+  grpcMetadata: GrpcMetadata | undefined = undefined;
   private headerSent = false;
   private request: unknown = undefined;
   private gotRequest = false;
@@ -139,20 +168,28 @@ export class ServerCall implements Listener {
     readonly route: MethodRoute,
   ) {
     this.path = route.descriptor.path;
-    this.peer = call.getPeer();
+    const peer = call.getPeer();
+    peer.charCodeAt(0); // flatten: grpc-js builds it by concatenation and the call keeps it
+    this.peer = peer;
     this.deadline = call.deadline;
+    this.metadata = NO_METADATA; // replaced when the request metadata arrives, before any handler runs
+    this.header = new LazyMetadata(undefined);
+    this.trailer = new LazyMetadata(undefined);
     this.sendHeader = () => this.flushHeader();
-    Object.defineProperty(this, "metadata", metadataDescriptor);
-    Object.defineProperty(this, "header", headerDescriptor);
-    Object.defineProperty(this, "trailer", trailerDescriptor);
     Object.defineProperty(this, "signal", signalDescriptor);
     Object.defineProperty(this, "log", logDescriptor);
   }
 
-  /** Sets a response header entry without creating the nice-grpc `header` unless it exists. */
+  /** Sets a response header entry without building the nice-grpc header. */
   setHeader(key: string, value: string): void {
-    if (this.niceHeader !== undefined) this.niceHeader.set(key, value);
-    else this.headerEntries.push([key, value]);
+    if (this.header.built) this.header.set(key, value);
+    else (this.header.initial ??= []).push([key, value]);
+  }
+
+  /** The first string value of a request metadata entry, without building the nice-grpc metadata. */
+  requestValue(key: string): string | undefined {
+    const value = this.grpcMetadata?.get(key)[0];
+    return typeof value === "string" ? value : undefined;
   }
 
   /** True once the call ended while its handler was still running. */
@@ -164,18 +201,19 @@ export class ServerCall implements Listener {
     if (this.headerSent) return;
     this.headerSent = true;
     // Like nice-grpc: an empty header is not sent early (grpc-js sends its own with the response).
-    if (this.niceHeader !== undefined) {
-      if (!isEmpty(this.niceHeader)) this.call.sendMetadata(toGrpcMetadata(this.niceHeader));
-    } else if (this.headerEntries.length > 0) {
+    const header = this.header;
+    if (header.built) {
+      if (!isEmpty(header)) this.call.sendMetadata(toGrpcMetadata(header));
+    } else if (header.initial !== undefined) {
       const grpc = new GrpcMetadata();
-      for (const [key, value] of this.headerEntries) grpc.set(key, value);
+      for (const [key, value] of header.initial) grpc.set(key, value);
       this.call.sendMetadata(grpc);
     }
   }
 
   private grpcTrailer(): GrpcMetadata | null {
-    const trailer = this.niceTrailer;
-    return trailer === undefined || isEmpty(trailer) ? null : toGrpcMetadata(trailer);
+    const trailer = this.trailer;
+    return !trailer.built || isEmpty(trailer) ? null : toGrpcMetadata(trailer);
   }
 
   // ---- writing a response stream, with backpressure ----
@@ -205,6 +243,7 @@ export class ServerCall implements Listener {
 
   onReceiveMetadata(metadata: GrpcMetadata): void {
     this.grpcMetadata = metadata;
+    (this as { metadata: LazyMetadata }).metadata = new LazyMetadata(metadata);
     if (this.route.descriptor.requestStream) {
       // Client-streaming and bidi handlers start with the metadata, as in grpc-js.
       this.requests = new RequestStream(this.call);
@@ -257,38 +296,32 @@ export class ServerCall implements Listener {
   private start(request: unknown): void {
     if (this.started) return;
     this.started = true;
-    if (this.route.descriptor.responseStream) void this.runStream(request);
-    else void this.runUnary(request);
+    // The route ends the call itself (respond, finish or fail) and never rejects.
+    if (this.route.descriptor.responseStream) void this.route.stream!(this, request);
+    else void this.route.unary!(this, request);
   }
 
-  private async runUnary(request: unknown): Promise<void> {
-    let response: unknown;
-    try {
-      response = await this.route.unary!(this, request);
-    } catch (err) {
-      this.call.settle();
-      this.flushHeader();
-      this.call.sendStatus(errorStatus(this.path, err, this.grpcTrailer()));
-      return;
-    }
+  /** Sends the single response of a unary or client-streaming call. */
+  respond(response: unknown): void {
     this.call.settle();
     this.flushHeader();
     const trailer = this.grpcTrailer();
-    this.call.sendMessage(response, () => this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: trailer }));
+    const call = this.call;
+    call.sendMessage(response, () => call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: trailer }));
   }
 
-  private async runStream(request: unknown): Promise<void> {
-    try {
-      await this.route.stream!(this, request);
-    } catch (err) {
-      this.call.settle();
-      this.flushHeader();
-      this.call.sendStatus(errorStatus(this.path, err, this.grpcTrailer()));
-      return;
-    }
+  /** Ends a server-streaming or bidi call with OK after its last message. */
+  finish(): void {
     this.call.settle();
     this.flushHeader();
     this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
+  }
+
+  /** Ends the call with the status `error` stands for. */
+  fail(error: unknown): void {
+    this.call.settle();
+    this.flushHeader();
+    this.call.sendStatus(errorStatus(this.path, error, this.grpcTrailer()));
   }
 }
 
