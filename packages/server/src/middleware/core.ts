@@ -7,15 +7,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { ProxyTracerProvider, trace } from "@opentelemetry/api";
+import { context as otelContext, ProxyTracerProvider, trace, type Span } from "@opentelemetry/api";
 import { isAbortError } from "abort-controller-x";
-import { ServerError, Status, type MethodDescriptor, type ServerMiddlewareCall } from "nice-grpc-common";
+import { ServerError, Status, type MethodDescriptor } from "nice-grpc-common";
 import { RichServerError } from "nice-grpc-error-details";
 // google.rpc.Status is not re-exported from the package index.
 import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
 import { CallLog, quote } from "../internal/call-log.js";
 import { encodeErrorDetails } from "../internal/error-details.js";
-import { openTelemetryServerMiddleware } from "nice-grpc-opentelemetry";
+import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
 import type { Level, Logger } from "pino";
 import type { ServerCall, MethodRoute } from "../internal/server-call.js";
 import { statusNames } from "../internal/status-names.js";
@@ -121,7 +121,7 @@ export interface Core {
 
 export function core(options: CoreOptions): Core {
   const { logger, metrics, requireDeadline, isDeadlineExempt } = options;
-  const otel = options.tracing ? openTelemetryServerMiddleware() : undefined;
+  const tracing = options.tracing;
   const callLog = options.ownLogger ? new CallLog(logger, CALL_MESSAGE) : undefined;
 
   /** Per method: what every call of it shares. */
@@ -136,6 +136,7 @@ export function core(options: CoreOptions): Core {
         return (lineParts[code] ??= `,"method":${quote(path)},"code":${name === undefined ? code : quote(name)}`);
       },
       stats: metrics?.forMethod(descriptor),
+      tracing: tracing ? new MethodTracing(path) : undefined,
       healthProbe: path.startsWith(HEALTH_PREFIX),
       needsDeadline: requireDeadline && !isDeadlineExempt(path),
     };
@@ -196,35 +197,20 @@ export function core(options: CoreOptions): Core {
     logger[level](line, CALL_MESSAGE);
   }
 
-  function recordingTraceId(): string | undefined {
-    const span = trace.getActiveSpan();
-    return span !== undefined && span.isRecording() ? span.spanContext().traceId : undefined;
+  /** The call's span, when tracing is on and an OpenTelemetry SDK is registered. */
+  function startSpan(m: MethodState, ctx: InternalCallContext) {
+    return m.tracing !== undefined && sdkRegistered() ? m.tracing.start(ctx.grpcMetadata, ctx.peer) : undefined;
   }
 
   function unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute {
     const m = methodState(descriptor);
 
-    // tracing: the span wraps errors and everything after it (nice-grpc-opentelemetry).
-    async function traced(ctx: InternalCallContext, request: unknown, onTraceId: (id: string | undefined) => void): Promise<unknown> {
-      const call = {
-        method: descriptor,
-        requestStream: descriptor.requestStream,
-        request,
-        responseStream: false,
-        next: async function* (req: unknown, c: InternalCallContext) {
-          onTraceId(recordingTraceId());
-          try {
-            checkDeadline(m, c);
-            return await next(req, c);
-          } catch (err) {
-            throw toClientError(err, c);
-          }
-        },
-      } as unknown as ServerMiddlewareCall<unknown, unknown>;
-      const generator = otel!(call, ctx as never);
-      let result = await generator.next();
-      while (!result.done) result = await generator.next();
-      return result.value;
+    // What runs inside the span: requireDeadline, then the rest of the chain (with a RECEIVED
+    // event per request message of a client stream, when recording).
+    function inner(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
+      checkDeadline(m, ctx);
+      if (span !== undefined && descriptor.requestStream && span.isRecording()) request = receivedEvents(request as AsyncIterable<unknown>, span);
+      return next(request, ctx);
     }
 
     return {
@@ -236,15 +222,18 @@ export function core(options: CoreOptions): Core {
         m.stats?.start();
         let code: number = Status.CANCELLED;
         let traceId: string | undefined;
+        let span: Span | undefined;
         let response: unknown;
         let error: unknown;
         let failed = false;
         try {
-          if (otel !== undefined && sdkRegistered()) {
-            response = await traced(ctx, request, (id) => (traceId = id));
+          const traced = startSpan(m, ctx);
+          if (traced !== undefined) {
+            span = traced.span;
+            if (span.isRecording()) traceId = span.spanContext().traceId;
+            response = await otelContext.with(traced.context, inner, undefined, ctx, request, span);
           } else {
-            checkDeadline(m, ctx);
-            response = await next(request, ctx);
+            response = await inner(ctx, request, undefined);
           }
           code = Status.OK;
         } catch (err) {
@@ -253,6 +242,7 @@ export function core(options: CoreOptions): Core {
           failed = true;
         }
         try {
+          if (span !== undefined) endSpan(span, error, failed);
           observe(m, ctx, code, start, traceId);
         } finally {
           if (failed) ctx.fail(error);
@@ -265,23 +255,18 @@ export function core(options: CoreOptions): Core {
   function streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute {
     const m = methodState(descriptor);
 
-    function traced(ctx: InternalCallContext, request: unknown, onTraceId: (id: string | undefined) => void): AsyncIterable<unknown> {
-      const call = {
-        method: descriptor,
-        requestStream: descriptor.requestStream,
-        request,
-        responseStream: true,
-        next: async function* (req: unknown, c: InternalCallContext) {
-          onTraceId(recordingTraceId());
-          try {
-            checkDeadline(m, c);
-            yield* next(req, c);
-          } catch (err) {
-            throw toClientError(err, c);
-          }
-        },
-      } as unknown as ServerMiddlewareCall<unknown, unknown>;
-      return otel!(call, ctx as never);
+    // What runs inside the span: requireDeadline, then the rest of the chain, writing each
+    // response (with a SENT event, and RECEIVED events for request messages, when recording).
+    async function pump(ctx: InternalCallContext, request: unknown, span: Span | undefined): Promise<void> {
+      checkDeadline(m, ctx);
+      const events = span !== undefined && span.isRecording() ? span : undefined;
+      const requests = events !== undefined && descriptor.requestStream ? receivedEvents(request as AsyncIterable<unknown>, events) : request;
+      let sent = 0;
+      for await (const response of next(requests, ctx)) {
+        const wait = ctx.write(response);
+        if (events !== undefined) messageEvent(events, "SENT", ++sent);
+        if (wait !== undefined) await wait;
+      }
     }
 
     return {
@@ -293,19 +278,17 @@ export function core(options: CoreOptions): Core {
         m.stats?.start();
         let code: number = Status.CANCELLED;
         let traceId: string | undefined;
+        let span: Span | undefined;
         let error: unknown;
         let failed = false;
         try {
-          let responses: AsyncIterable<unknown>;
-          if (otel !== undefined && sdkRegistered()) {
-            responses = traced(ctx, request, (id) => (traceId = id));
+          const traced = startSpan(m, ctx);
+          if (traced !== undefined) {
+            span = traced.span;
+            if (span.isRecording()) traceId = span.spanContext().traceId;
+            await otelContext.with(traced.context, pump, undefined, ctx, request, span);
           } else {
-            checkDeadline(m, ctx);
-            responses = next(request, ctx);
-          }
-          for await (const response of responses) {
-            const wait = ctx.write(response);
-            if (wait !== undefined) await wait;
+            await pump(ctx, request, undefined);
           }
           code = Status.OK;
         } catch (err) {
@@ -314,6 +297,7 @@ export function core(options: CoreOptions): Core {
           failed = true;
         }
         try {
+          if (span !== undefined) endSpan(span, error, failed);
           observe(m, ctx, code, start, traceId);
         } finally {
           if (failed) ctx.fail(error);
