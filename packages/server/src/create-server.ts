@@ -246,7 +246,6 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     async listen(address = options.listenAddress ?? defaults.listenAddress) {
       assertNotListening("listen");
       let s: any = createGrpcServer({ channelOptions: channelOptions(options), control, core: chain.core });
-      for (const middleware of chain.middleware) s = s.use(middleware);
       for (const middleware of userMiddleware) s = s.use(middleware);
       for (const service of services) {
         let builder: any = s;

@@ -16,15 +16,14 @@
  *  9. per-service middleware from add(definition, impl, { middleware })
  *     → handler
  *
- * Steps 1–5 run on every call, so they are plain functions around the chain (middleware/core.ts)
- * instead of five nice-grpc layers; steps 6 and 7 are middleware layers, present only when configured.
+ * The built-in steps run on every call, so they are plain functions around the chain
+ * (middleware/core.ts) instead of nice-grpc middleware layers; 5–7 exist only when configured.
  */
-import type { ServerMiddleware } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { ServerMetrics } from "./internal/metrics.js";
-import { authMiddleware, DEFAULT_EXEMPT, exemptionMatcher } from "./middleware/auth.js";
+import { authStep, DEFAULT_EXEMPT, exemptionMatcher } from "./middleware/auth.js";
 import { core, type Core } from "./middleware/core.js";
-import { rateLimitMiddleware } from "./middleware/rate-limit.js";
+import { rateLimitStep } from "./middleware/rate-limit.js";
 import type { ServerOptions } from "./options.js";
 
 /** Names of the built-in steps, outermost first. */
@@ -43,10 +42,8 @@ export type BuiltInMiddlewareName = (typeof BUILT_IN_MIDDLEWARE_ORDER)[number];
 export interface BuiltInChain {
   /** Enabled steps, outermost first. */
   steps: BuiltInMiddlewareName[];
-  /** Steps 1–5, run around everything else. */
+  /** Their implementation, run around everything else. */
   core: Core;
-  /** The nice-grpc middleware implementing the later steps, outermost first. */
-  middleware: ServerMiddleware<any, any>[];
 }
 
 /** The built-in middleware enabled by `options`, in order. */
@@ -57,15 +54,17 @@ export function builtInMiddleware(options: ServerOptions, logger: Logger, metric
   if (tracing) steps.push("tracing");
   steps.push("observe", "errors");
   if (requireDeadline) steps.push("requireDeadline");
-  const coreSteps = core({ logger, ownLogger, metrics, tracing, requireDeadline, isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT) });
-  const middleware: ServerMiddleware<any, any>[] = [];
-  if (options.auth) {
-    steps.push("auth");
-    middleware.push(authMiddleware(options.auth));
-  }
-  if (options.rateLimit) {
-    steps.push("rateLimit");
-    middleware.push(rateLimitMiddleware(options.rateLimit));
-  }
-  return { steps, core: coreSteps, middleware };
+  if (options.auth) steps.push("auth");
+  if (options.rateLimit) steps.push("rateLimit");
+  const coreSteps = core({
+    logger,
+    ownLogger,
+    metrics,
+    tracing,
+    requireDeadline,
+    isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT),
+    auth: options.auth ? authStep(options.auth) : undefined,
+    rateLimit: options.rateLimit ? rateLimitStep(options.rateLimit) : undefined,
+  });
+  return { steps, core: coreSteps };
 }

@@ -186,10 +186,14 @@ export class ServerCall implements Listener {
     else (this.header.initial ??= []).push([key, value]);
   }
 
-  /** The first string value of a request metadata entry, without building the nice-grpc metadata. */
+  /**
+   * A request metadata entry as nice-grpc's `metadata.get(key)` gives it (repeated string values
+   * joined with ", "), without building the nice-grpc metadata.
+   */
   requestValue(key: string): string | undefined {
-    const value = this.grpcMetadata?.get(key)[0];
-    return typeof value === "string" ? value : undefined;
+    const values = this.grpcMetadata?.get(key);
+    if (values === undefined || values.length === 0 || typeof values[0] !== "string") return undefined;
+    return values.length === 1 ? values[0] : values.join(", ");
   }
 
   /** True once the call ended while its handler was still running. */

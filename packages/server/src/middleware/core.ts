@@ -1,9 +1,9 @@
 /*
- * The first built-in steps (see middleware-order.ts), run as plain async functions around every
+ * The built-in steps (see middleware-order.ts), run as plain functions around every
  * call instead of nice-grpc middleware layers: each layer would cost an async generator, a
  * composed call object and several promise ticks per call (per message on streams), and these
  * steps run on every call. In order:
- *   requestContext → tracing → observe → errors → requireDeadline → (the rest of the chain)
+ *   requestContext → tracing → observe → errors → requireDeadline → auth → rateLimit → (the rest)
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -20,6 +20,8 @@ import type { Level, Logger } from "pino";
 import type { ServerCall, MethodRoute } from "../internal/server-call.js";
 import { statusNames } from "../internal/status-names.js";
 import type { ServerMetrics } from "../internal/metrics.js";
+import type { AuthCheck } from "./auth.js";
+import type { RateLimitCheck } from "./rate-limit.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 export const INTERNAL_MESSAGE = "Internal server error";
@@ -111,6 +113,10 @@ export interface CoreOptions {
   tracing: boolean;
   requireDeadline: boolean;
   isDeadlineExempt: (path: string) => boolean;
+  /** The auth step (6), when configured. */
+  auth: { forMethod(path: string): AuthCheck | undefined } | undefined;
+  /** The rate-limit step (7), when configured. */
+  rateLimit: { forMethod(path: string): RateLimitCheck | undefined } | undefined;
 }
 
 /** The core steps, bound once per method. */
@@ -137,6 +143,8 @@ export function core(options: CoreOptions): Core {
       },
       stats: metrics?.forMethod(descriptor),
       tracing: tracing ? new MethodTracing(path) : undefined,
+      auth: options.auth?.forMethod(path),
+      rateLimit: options.rateLimit?.forMethod(path),
       healthProbe: path.startsWith(HEALTH_PREFIX),
       needsDeadline: requireDeadline && !isDeadlineExempt(path),
     };
@@ -205,10 +213,17 @@ export function core(options: CoreOptions): Core {
   function unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute {
     const m = methodState(descriptor);
 
-    // What runs inside the span: requireDeadline, then the rest of the chain (with a RECEIVED
-    // event per request message of a client stream, when recording).
+    // What runs inside the span: requireDeadline, auth, rateLimit, then the rest of the chain
+    // (with a RECEIVED event per request message of a client stream, when recording).
     function inner(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
       checkDeadline(m, ctx);
+      const authorizing = m.auth?.(ctx);
+      if (authorizing !== undefined) return authorizing.then(() => afterAuth(ctx, request, span));
+      return afterAuth(ctx, request, span);
+    }
+
+    function afterAuth(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
+      m.rateLimit?.(ctx);
       if (span !== undefined && descriptor.requestStream && span.isRecording()) request = receivedEvents(request as AsyncIterable<unknown>, span);
       return next(request, ctx);
     }
@@ -259,6 +274,9 @@ export function core(options: CoreOptions): Core {
     // response (with a SENT event, and RECEIVED events for request messages, when recording).
     async function pump(ctx: InternalCallContext, request: unknown, span: Span | undefined): Promise<void> {
       checkDeadline(m, ctx);
+      const authorizing = m.auth?.(ctx);
+      if (authorizing !== undefined) await authorizing;
+      m.rateLimit?.(ctx);
       const events = span !== undefined && span.isRecording() ? span : undefined;
       const requests = events !== undefined && descriptor.requestStream ? receivedEvents(request as AsyncIterable<unknown>, events) : request;
       let sent = 0;
