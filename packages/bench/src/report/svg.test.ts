@@ -16,6 +16,7 @@ describe("SVG chart", () => {
     expect(widths[1]! / widths[0]!).toBeCloseTo(0.8, 2);
     expect(svg).toContain('class="one"');
     expect(svg).toContain("target 0.75×");
+    expect(svg).toContain("ratio to bare @grpc/grpc-js (higher is better)");
   });
 
   it("escapes labels", () => {

@@ -18,14 +18,15 @@ export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function panel(suite: SuiteResult, y0: number, threshold: number | undefined): { svg: string; height: number } {
+function panel(suite: SuiteResult, y0: number, thresholds: readonly number[]): { svg: string; height: number } {
   const rows = suite.measurements.map((m) => summarizeMeasurement(suite, m));
-  const maxRatio = Math.max(1.2, threshold ?? 0, ...rows.map((r) => (r.ratio !== undefined && Number.isFinite(r.ratio) ? r.ratio : 0)));
+  const maxRatio = Math.max(1.2, ...thresholds, ...rows.map((r) => (r.ratio !== undefined && Number.isFinite(r.ratio) ? r.ratio : 0)));
   const scale = BAR_AREA / maxRatio;
   const x0 = LABEL_W;
   const parts: string[] = [];
   const better = suite.higherIsBetter ? "higher is better" : "lower is better";
-  parts.push(`<text x="10" y="${y0 + 18}" class="title">${escapeXml(`${suite.title} — ratio to ${suite.baseline} (${better})`)}</text>`);
+  const baseline = suite.measurements.find((m) => m.config === suite.baseline)?.label ?? suite.baseline;
+  parts.push(`<text x="10" y="${y0 + 18}" class="title">${escapeXml(`${suite.title} — ratio to ${baseline} (${better})`)}</text>`);
   let y = y0 + TITLE_H;
   for (const r of rows) {
     const ratio = r.ratio !== undefined && Number.isFinite(r.ratio) ? r.ratio : 0;
@@ -41,7 +42,7 @@ function panel(suite: SuiteResult, y0: number, threshold: number | undefined): {
   const bottom = y - GAP + 3;
   const one = x0 + scale;
   parts.push(`<line x1="${one.toFixed(1)}" y1="${top}" x2="${one.toFixed(1)}" y2="${bottom}" class="one"/>`);
-  if (threshold !== undefined) {
+  for (const threshold of thresholds) {
     const tx = x0 + threshold * scale;
     parts.push(`<line x1="${tx.toFixed(1)}" y1="${top}" x2="${tx.toFixed(1)}" y2="${bottom}" class="target"/>`);
     parts.push(`<text x="${tx.toFixed(1)}" y="${bottom + 11}" class="note" text-anchor="middle">target ${threshold}×</text>`);
@@ -54,8 +55,8 @@ export function renderSvg(results: BenchResults): string {
   let y = 40;
   for (const suite of results.suites) {
     if (suite.measurements.length === 0) continue;
-    const ratioTargets = results.targets.filter((t) => t.suite === suite.id && t.kind === "ratio-at-least").map((t) => t.threshold);
-    const p = panel(suite, y, ratioTargets.length > 0 ? Math.min(...ratioTargets) : undefined);
+    const ratioTargets = [...new Set(results.targets.filter((t) => t.suite === suite.id && t.kind === "ratio-at-least").map((t) => t.threshold))];
+    const p = panel(suite, y, ratioTargets);
     panels.push(p.svg);
     y += p.height;
   }
