@@ -1,7 +1,7 @@
 // Builds a typed client: one channel, the middleware chain (its order is decided here only), and
 // per-method policy computed once so that a call does as little work as possible.
 import { randomUUID } from "node:crypto";
-import { Channel, type ChannelOptions } from "@grpc/grpc-js";
+import { Channel, type ChannelOptions, Client as GrpcClient } from "@grpc/grpc-js";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { type Client, type ClientFactory, type ClientMiddleware, type CompatServiceDefinition, createClientFactory } from "nice-grpc";
 import { Status } from "nice-grpc-common";
@@ -11,6 +11,7 @@ import { createCredentials } from "./internal/credentials.js";
 import { RetryBudget } from "./internal/retry-budget.js";
 import { resolveTarget } from "./internal/target.js";
 import { TokenSource } from "./internal/token-source.js";
+import { unaryMethods } from "./internal/unary-call.js";
 import { DeadlineChannel } from "./internal/wire-deadline.js";
 import { attemptMiddleware } from "./middleware/attempt.js";
 import { deadlineMiddleware } from "./middleware/deadline.js";
@@ -159,7 +160,7 @@ export function createClient<S extends CompatServiceDefinition>(definition: S, o
     );
   }
   if (tracing) chain.push(attemptSpanMiddleware());
-  chain.push(attemptMiddleware());
+  chain.push(attemptMiddleware({ client: new GrpcClient(target, null as never, { channelOverride: rawChannel }), unary: unaryMethods(definition) }));
   let factory: ClientFactory<ChainCallOptions> = createClientFactory() as ClientFactory<ChainCallOptions>;
   for (let i = chain.length - 1; i >= 0; i--) factory = factory.use(chain[i] as ClientMiddleware<ChainCallOptions>);
 

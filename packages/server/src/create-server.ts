@@ -1,15 +1,16 @@
 import type { Server as HttpServer } from "node:http";
 import { setImmediate as nextMacrotask, setTimeout as sleep } from "node:timers/promises";
 import { loadDescriptorSet } from "@org/api/descriptor-set";
-import { createServer as createNiceServer, type CompatServiceDefinition, type ServiceImplementation } from "nice-grpc";
+import type { CompatServiceDefinition, ServiceImplementation } from "nice-grpc";
 import { ServerError, Status, type ServerMiddleware } from "nice-grpc-common";
 import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { OrgCallContext } from "./context.js";
 import { HealthStatuses } from "./health.js";
 import { CallControl } from "./internal/call-control.js";
 import { withStrictDecoding } from "./internal/request-decoding.js";
+import { createGrpcServer, type GrpcServer } from "./internal/grpc-server.js";
 import { serveMetrics } from "./internal/metrics-http.js";
 import { builtInMiddleware, type BuiltInMiddlewareName } from "./middleware-order.js";
 import { ServerMetrics } from "./internal/metrics.js";
@@ -102,17 +103,25 @@ function completeImplementation(definition: CompatServiceDefinition, implementat
 
 /** Flush period of the default stdout destination, ms: the most a log line waits. */
 const LOG_FLUSH_MS = 200;
+/** Bytes of log lines the default stdout destination collects before it writes. */
+const LOG_BATCH_BYTES = 32 * 1024;
 
 function createLogger(options: ServerOptions): { logger: Logger; flusher: (() => void) | undefined } {
   if (options.logger) return { logger: options.logger, flusher: undefined };
   let flusher: (() => void) | undefined;
   let destination = options.logDestination;
   if (destination === undefined) {
-    // One write(2) per log line costs more than the rest of a call's logging; batch up to 4 KiB
-    // and flush at least every LOG_FLUSH_MS (and on shutdown/exit).
-    const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+    // One write(2) per log line costs more than the rest of a call's logging: batch up to
+    // LOG_BATCH_BYTES (each asynchronous write also wakes a libuv thread) and flush at least every
+    // LOG_FLUSH_MS (and on shutdown/exit). Lines go in as Buffers: in string mode sonic-boom
+    // appends each line to one string and measures it (flattening it) on every write.
+    const stdout = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, maxWrite: 2 * LOG_BATCH_BYTES, contentMode: "buffer" });
     flusher = () => stdout.flush();
-    destination = stdout;
+    destination = {
+      write: (line: string) => stdout.write(Buffer.from(line) as unknown as string),
+      flush: (cb?: (err?: Error) => void) => stdout.flush(cb),
+      flushSync: () => stdout.flushSync(),
+    } as DestinationStream;
   }
   const logger = pino({ level: options.logLevel ?? defaults.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   return { logger, flusher };
@@ -134,7 +143,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
   });
   const registry = options.metricsRegistry ?? new Registry();
   const metrics = (options.metrics ?? true) ? ServerMetrics.for(registry, control) : undefined;
-  const chain = builtInMiddleware(options, logger, metrics);
+  const chain = builtInMiddleware(options, logger, metrics, options.logger === undefined);
   const credentials = serverCredentials(options.tls); // fail at creation on bad TLS material
   const reflection = options.reflection ?? process.env.NODE_ENV !== "production";
   const graceMs = options.shutdownGraceMs ?? defaults.shutdownGraceMs;
@@ -143,7 +152,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
   const userMiddleware: OrgServerMiddleware<any>[] = [];
   const services: ServiceEntry[] = [];
   let state: ServerState = "created";
-  let nice: ReturnType<typeof createNiceServer> | undefined;
+  let nice: GrpcServer | undefined;
   let metricsHttp: HttpServer | undefined;
   let metricsPort: number | undefined;
   let shutdownPromise: Promise<void> | undefined;
@@ -238,8 +247,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     },
     async listen(address = options.listenAddress ?? defaults.listenAddress) {
       assertNotListening("listen");
-      let s: any = createNiceServer({ ...channelOptions(options), interceptors: [control.interceptor] });
-      for (const middleware of chain.middleware) s = s.use(middleware);
+      let s: any = createGrpcServer({ channelOptions: channelOptions(options), control, core: chain.core });
       for (const middleware of userMiddleware) s = s.use(middleware);
       for (const service of services) {
         let builder: any = s;

@@ -16,15 +16,14 @@
  *  9. per-service middleware from add(definition, impl, { middleware })
  *     → handler
  *
- * Steps 1–5 run on every call, so they share one generator (middleware/core.ts) instead of
- * paying for five nice-grpc layers; steps 6 and 7 are separate layers, present only when configured.
+ * The built-in steps run on every call, so they are plain functions around the chain
+ * (middleware/core.ts) instead of nice-grpc middleware layers; 5–7 exist only when configured.
  */
-import type { ServerMiddleware } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { ServerMetrics } from "./internal/metrics.js";
-import { authMiddleware, DEFAULT_EXEMPT, exemptionMatcher } from "./middleware/auth.js";
-import { coreMiddleware } from "./middleware/core.js";
-import { rateLimitMiddleware } from "./middleware/rate-limit.js";
+import { authStep, DEFAULT_EXEMPT, exemptionMatcher } from "./middleware/auth.js";
+import { core, type Core } from "./middleware/core.js";
+import { rateLimitStep } from "./middleware/rate-limit.js";
 import type { ServerOptions } from "./options.js";
 
 /** Names of the built-in steps, outermost first. */
@@ -43,28 +42,29 @@ export type BuiltInMiddlewareName = (typeof BUILT_IN_MIDDLEWARE_ORDER)[number];
 export interface BuiltInChain {
   /** Enabled steps, outermost first. */
   steps: BuiltInMiddlewareName[];
-  /** The nice-grpc middleware implementing them, outermost first. */
-  middleware: ServerMiddleware<any, any>[];
+  /** Their implementation, run around everything else. */
+  core: Core;
 }
 
 /** The built-in middleware enabled by `options`, in order. */
-export function builtInMiddleware(options: ServerOptions, logger: Logger, metrics: ServerMetrics | undefined): BuiltInChain {
+export function builtInMiddleware(options: ServerOptions, logger: Logger, metrics: ServerMetrics | undefined, ownLogger: boolean): BuiltInChain {
   const tracing = options.tracing ?? true;
   const requireDeadline = options.requireDeadline ?? false;
   const steps: BuiltInMiddlewareName[] = ["requestContext"];
   if (tracing) steps.push("tracing");
   steps.push("observe", "errors");
   if (requireDeadline) steps.push("requireDeadline");
-  const middleware: ServerMiddleware<any, any>[] = [
-    coreMiddleware({ logger, metrics, tracing, requireDeadline, isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT) }),
-  ];
-  if (options.auth) {
-    steps.push("auth");
-    middleware.push(authMiddleware(options.auth));
-  }
-  if (options.rateLimit) {
-    steps.push("rateLimit");
-    middleware.push(rateLimitMiddleware(options.rateLimit));
-  }
-  return { steps, middleware };
+  if (options.auth) steps.push("auth");
+  if (options.rateLimit) steps.push("rateLimit");
+  const coreSteps = core({
+    logger,
+    ownLogger,
+    metrics,
+    tracing,
+    requireDeadline,
+    isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT),
+    auth: options.auth ? authStep(options.auth) : undefined,
+    rateLimit: options.rateLimit ? rateLimitStep(options.rateLimit) : undefined,
+  });
+  return { steps, core: coreSteps };
 }

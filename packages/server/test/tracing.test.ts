@@ -5,6 +5,7 @@ import { openTelemetryClientMiddleware } from "nice-grpc-opentelemetry";
 import { createChannel } from "nice-grpc";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { peerAttributes } from "../src/internal/server-tracing.js";
 import { callLines, clientFactory, rejection, startServer, waitFor } from "./helpers.js";
 
 const exporter = new InMemorySpanExporter();
@@ -59,6 +60,42 @@ describe("tracing", () => {
     expect(span!.status.message).toMatch(/^NOT_FOUND/);
   });
 
+  it("names the method and the peer, and records a message event per streamed message", async () => {
+    const t = await startServer();
+    async function* two() {
+      yield { user: { name: "a" } };
+      yield { user: { name: "b" } };
+    }
+    expect((await t.client.bulkCreateUsers(two())).createdCount).toBe(2);
+    const ac = new AbortController();
+    const seen: string[] = [];
+    await rejection(async () => {
+      for await (const { user } of t.client.streamUsers({}, { signal: ac.signal })) {
+        seen.push(user!.id);
+        if (seen.length === 2) ac.abort();
+      }
+    });
+    await waitFor(() => exporter.getFinishedSpans().length === 2);
+    const [bulk, stream] = exporter.getFinishedSpans().sort((a, b) => a.name.localeCompare(b.name));
+    expect(bulk!.name).toBe("org.users.v1.UsersService/BulkCreateUsers");
+    expect(bulk!.attributes).toMatchObject({
+      "rpc.system": "grpc",
+      "rpc.service": "org.users.v1.UsersService",
+      "rpc.method": "BulkCreateUsers",
+      "net.peer.ip": "127.0.0.1",
+      "rpc.grpc.status_code": 0,
+      "rpc.grpc.status_text": "OK",
+    });
+    expect(typeof bulk!.attributes["net.peer.port"]).toBe("number");
+    expect(bulk!.events.map((e) => [e.name, e.attributes?.["message.type"], e.attributes?.["message.id"]])).toEqual([
+      ["message", "RECEIVED", 1],
+      ["message", "RECEIVED", 2],
+    ]);
+    expect(stream!.events.filter((e) => e.attributes?.["message.type"] === "SENT").length).toBeGreaterThanOrEqual(2);
+    expect(stream!.attributes["rpc.grpc.status_code"]).toBe(1);
+    expect(stream!.status).toMatchObject({ code: SpanStatusCode.ERROR, message: "CANCELLED: The operation was cancelled" });
+  });
+
   it("marks internal errors without leaking their message to the span status", async () => {
     const t = await startServer();
     await rejection(() => t.client.getUser({ id: "boom" }));
@@ -66,5 +103,15 @@ describe("tracing", () => {
     const [span] = exporter.getFinishedSpans();
     expect(span!.attributes["rpc.grpc.status_code"]).toBe(13);
     expect(span!.status.message).toBe("INTERNAL: Internal server error");
+  });
+});
+
+describe("peer attributes", () => {
+  it("splits ip:port, and names hosts that are not addresses", () => {
+    expect(peerAttributes("127.0.0.1:5000")).toEqual({ "net.peer.ip": "127.0.0.1", "net.peer.port": 5000 });
+    expect(peerAttributes("::1:5000")).toEqual({ "net.peer.ip": "::1", "net.peer.port": 5000 });
+    expect(peerAttributes("localhost:80")).toEqual({ "net.peer.name": "localhost", "net.peer.port": 80 });
+    expect(peerAttributes("unknown")).toEqual({ "net.peer.name": "unknown" });
+    expect(peerAttributes("unix:x")).toEqual({ "net.peer.name": "unix:x" });
   });
 });

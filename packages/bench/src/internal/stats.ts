@@ -8,6 +8,17 @@ export function median(samples: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The `q` quantile (0..1) by the nearest-rank method; NaN when empty. Pass `sorted = true` when
+ * the samples are already in ascending order (avoids copying large latency arrays).
+ */
+export function percentile(samples: readonly number[], q: number, sorted = false): number {
+  if (samples.length === 0) return Number.NaN;
+  const s = sorted ? samples : [...samples].sort((a, b) => a - b);
+  const rank = Math.min(s.length, Math.max(1, Math.ceil(q * s.length)));
+  return s[rank - 1]!;
+}
+
 export interface Summary {
   median: number;
   min: number;
@@ -16,11 +27,12 @@ export interface Summary {
 }
 
 export function summarize(samples: readonly number[]): Summary {
+  const finite = samples.filter((s) => Number.isFinite(s));
   return {
-    median: median(samples),
-    min: samples.length === 0 ? Number.NaN : Math.min(...samples),
-    max: samples.length === 0 ? Number.NaN : Math.max(...samples),
-    n: samples.length,
+    median: median(finite),
+    min: finite.length === 0 ? Number.NaN : Math.min(...finite),
+    max: finite.length === 0 ? Number.NaN : Math.max(...finite),
+    n: finite.length,
   };
 }
 

@@ -6,13 +6,15 @@
  *  - the only place that knows the client's deadline (grpc-js strips `grpc-timeout` before
  *    nice-grpc sees the metadata);
  *  - the handle used to end a call from the outside (server maximum deadline, shutdown):
- *    sending a status on the grpc-js call makes grpc-js emit `cancelled`, which aborts the
- *    handler's nice-grpc signal. No extra AbortController per call;
+ *    sending a status on the grpc-js call ends it, which aborts the handler's signal;
+ *  - the owner of that signal, created only when something reads it (most handlers never do);
  *  - the gate for requests the handler must never see: a deadline spent on arrival
  *    (DEADLINE_EXCEEDED), metadata over `maxMetadataBytes` (RESOURCE_EXHAUSTED), a message that
  *    did not decode (see request-decoding.ts), a request stream that ends inside a message, a
  *    unary request without exactly one (INVALID_ARGUMENT).
  * One object per call, no closures: the record is both the intercepting call and its listener.
+ * For a method served by @org/server the listener it forwards to is the call's `ServerCall`
+ * (server-call.ts), which replaces grpc-js's handler layer; otherwise grpc-js's own.
  */
 import type {
   ServerInterceptingCall,
@@ -24,6 +26,7 @@ import type {
 import { Status } from "nice-grpc-common";
 import { incomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { MalformedRequest } from "./request-decoding.js";
+import { ServerCall, type MethodRoute } from "./server-call.js";
 
 type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
@@ -54,8 +57,6 @@ function partialMessagePending(call: ServerInterceptingCallInterface): boolean {
 }
 
 export class CallRecord implements IncomingCallScope {
-  /** Set by the request-context middleware before any handler code runs. */
-  signal!: AbortSignal;
   /** Status the server ended the call with from the outside (shutdown, max deadline). */
   forcedCode: number | undefined = undefined;
   /** The original error behind an INTERNAL reply, for the call's log line. */
@@ -67,12 +68,16 @@ export class CallRecord implements IncomingCallScope {
   /** When the server maximum runs out, epoch ms; Infinity when no maximum applies. */
   readonly maxAtMs: number;
   readonly startedAt: number;
+  /** The call ended (by the client, a deadline or the server) while its handler was running. */
+  cancelled = false;
   private listener: InterceptingServerListener | undefined = undefined;
   private deadlineDate: Date | undefined = undefined;
   private ended = false;
   /** A status was handed to grpc-js (by the handler or by `end`); nothing may be written after it. */
   private statusSent = false;
   private gotMessage = false;
+  private settled = false;
+  private controller: AbortController | undefined = undefined;
 
   constructor(
     private readonly next: ServerInterceptingCallInterface,
@@ -80,6 +85,7 @@ export class CallRecord implements IncomingCallScope {
     readonly streaming: boolean,
     readonly responseStream: boolean,
     readonly requestStream: boolean,
+    private readonly route: MethodRoute | undefined,
   ) {
     const now = Date.now();
     this.startedAt = now;
@@ -95,6 +101,20 @@ export class CallRecord implements IncomingCallScope {
     return (this.deadlineDate ??= new Date(this.deadlineMs));
   }
 
+  /** Aborts when the call ends before its handler finished. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  /** The handler finished: the end of the call that follows is not a cancellation. */
+  settle(): void {
+    this.settled = true;
+  }
+
   /** Ends the call with `code` now; the handler's signal aborts. No-op once the call ended. */
   end(code: number, details: string): void {
     if (this.ended || this.statusSent) return;
@@ -105,7 +125,7 @@ export class CallRecord implements IncomingCallScope {
 
   // ---- ServerInterceptingCallInterface: delegate to the next call ----
   start(listener: InterceptingServerListener): void {
-    this.listener = listener;
+    this.listener = this.route !== undefined ? new ServerCall(this, this.route) : listener;
     this.next.start(this);
   }
   sendMetadata(metadata: GrpcMetadata): void {
@@ -164,8 +184,10 @@ export class CallRecord implements IncomingCallScope {
       }
     }
     if (!this.control.admit(this)) return;
-    // Client- and bidi-streaming handlers start here; unary and server-streaming on half-close.
-    incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
+    // Client- and bidi-streaming handlers start here, inside the scope; unary and
+    // server-streaming ones on half-close (entering the scope costs, so only where needed).
+    if (this.route === undefined || this.route.descriptor.requestStream) incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
+    else this.listener!.onReceiveMetadata(metadata);
   }
   onReceiveMessage(message: unknown): void {
     if (message instanceof MalformedRequest) {
@@ -194,6 +216,10 @@ export class CallRecord implements IncomingCallScope {
     // grpc-js reports every end of a call here, normal or not.
     this.ended = true;
     this.control.release(this);
+    if (!this.settled) {
+      this.cancelled = true;
+      this.controller?.abort();
+    }
     this.listener!.onCancel();
   }
 }
@@ -223,6 +249,8 @@ export class CallControl {
   private readonly streams = new Set<CallRecord>();
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Methods served by @org/server's own call handling, by path. */
+  private readonly routes = new Map<string, MethodRoute>();
 
   constructor(options: CallControlOptions) {
     this.maxDeadlineMs = options.maxDeadlineMs;
@@ -237,7 +265,13 @@ export class CallControl {
       method.requestStream || method.responseStream,
       method.responseStream,
       method.requestStream,
+      this.routes.get(method.path),
     ) as unknown as ServerInterceptingCall;
+
+  /** Serves calls to `route.descriptor.path` with `route` instead of grpc-js's handler. */
+  addRoute(route: MethodRoute): void {
+    this.routes.set(route.descriptor.path, route);
+  }
 
   /** Number of calls currently running, `[single-response, streaming-response]`. */
   get inFlight(): [number, number] {

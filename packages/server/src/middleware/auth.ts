@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import { ServerError, Status, type ServerMiddleware, type ServerMiddlewareCall } from "nice-grpc-common";
+import { ServerError, Status } from "nice-grpc-common";
 import type { Principal } from "../context.js";
 import type { InternalCallContext } from "./core.js";
 
@@ -148,11 +148,23 @@ function customVerifier(verify: NonNullable<AuthOptions["verify"]>): Verifier {
   };
 }
 
+/** The auth step of one method: sets `principal` or throws; a promise only when it must wait. */
+export type AuthCheck = (context: InternalCallContext) => void | Promise<void>;
+
+const BEARER = /^Bearer[ ]+([^\s]+)\s*$/i;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
 /**
  * Authentication (`authorization: Bearer <token>`, verified by a function or as a JWT) and
- * per-method authorisation. Exempt methods pass with `principal` undefined.
+ * per-method authorisation, as a step of the core (middleware/core.ts) rather than a middleware
+ * layer: `forMethod(path)` gives the check of one method, or `undefined` for exempt methods
+ * (they pass with `principal` undefined). A cached token and a synchronous `authorize` need no
+ * promise.
  */
-export function authMiddleware(options: AuthOptions): ServerMiddleware<{}, InternalCallContext> {
+export function authStep(options: AuthOptions): { forMethod(path: string): AuthCheck | undefined } {
   if (options.verify === undefined && options.jwt === undefined) {
     throw new Error("auth needs `verify` or `jwt`");
   }
@@ -161,45 +173,65 @@ export function authMiddleware(options: AuthOptions): ServerMiddleware<{}, Inter
   const authorize = options.authorize;
   const cacheSize = options.cacheSize ?? 1000;
   const cache = new Map<string, { principal: Principal; expiresAtMs: number }>();
-  const methods = new Map<string, MethodInfo>();
 
-  return async function* auth<Req, Res>(call: ServerMiddlewareCall<Req, Res>, context: InternalCallContext) {
-    const path = call.method.path;
-    if (isExempt(path)) return yield* call.next(call.request, context);
-    let method = methods.get(path);
-    if (method === undefined) methods.set(path, (method = methodInfo(path)));
+  function denied(principal: Principal, path: string): ServerError {
+    return new ServerError(Status.PERMISSION_DENIED, `permission denied: ${principal.subject || "caller"} may not call ${path}`);
+  }
 
-    const header = context.metadata.get("authorization");
-    if (header === undefined || header === "") {
-      if (options.optional) return yield* call.next(call.request, context);
-      throw new ServerError(Status.UNAUTHENTICATED, "missing bearer token: send `authorization: Bearer <token>`");
+  /** authorize() → nothing, a PERMISSION_DENIED throw, or a promise of either. */
+  function authorized(principal: Principal, method: MethodInfo): void | Promise<void> {
+    if (authorize === undefined) return;
+    let allowed: boolean | Promise<boolean>;
+    try {
+      allowed = authorize(principal, method);
+    } catch (err) {
+      if (err instanceof ServerError) throw err;
+      allowed = false;
     }
-    const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
-    if (match === null) {
-      throw new ServerError(Status.UNAUTHENTICATED, "malformed authorization header: expected `Bearer <token>`");
+    if (!isThenable(allowed)) {
+      if (!allowed) throw denied(principal, method.path);
+      return;
     }
-    const token = match[1]!;
-    let verified = cache.get(token);
-    if (verified === undefined || verified.expiresAtMs <= Date.now()) {
-      verified = await verify(token, method);
-      if (cacheSize > 0 && verified.expiresAtMs > Date.now()) {
-        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-        cache.set(token, verified);
-      }
-    }
-    const principal = verified.principal;
-    context.principal = principal;
+    return Promise.resolve(allowed).then(
+      (ok) => {
+        if (!ok) throw denied(principal, method.path);
+      },
+      (err: unknown) => {
+        throw err instanceof ServerError ? err : denied(principal, method.path);
+      },
+    );
+  }
 
-    if (authorize !== undefined) {
-      let allowed: boolean;
-      try {
-        allowed = await authorize(principal, method);
-      } catch (err) {
-        if (err instanceof ServerError) throw err;
-        allowed = false;
-      }
-      if (!allowed) throw new ServerError(Status.PERMISSION_DENIED, `permission denied: ${principal.subject || "caller"} may not call ${path}`);
+  async function verifyThenAuthorize(context: InternalCallContext, token: string, method: MethodInfo): Promise<void> {
+    const verified = await verify(token, method);
+    if (cacheSize > 0 && verified.expiresAtMs > Date.now()) {
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+      cache.set(token, verified);
     }
-    return yield* call.next(call.request, context);
+    context.principal = verified.principal;
+    await authorized(verified.principal, method);
+  }
+
+  return {
+    forMethod(path) {
+      if (isExempt(path)) return undefined;
+      const method = methodInfo(path);
+      return (context) => {
+        const header = context.requestValue("authorization");
+        if (header === undefined || header === "") {
+          if (options.optional) return;
+          throw new ServerError(Status.UNAUTHENTICATED, "missing bearer token: send `authorization: Bearer <token>`");
+        }
+        const match = BEARER.exec(header);
+        if (match === null) {
+          throw new ServerError(Status.UNAUTHENTICATED, "malformed authorization header: expected `Bearer <token>`");
+        }
+        const token = match[1]!;
+        const verified = cache.get(token);
+        if (verified === undefined || verified.expiresAtMs <= Date.now()) return verifyThenAuthorize(context, token, method);
+        context.principal = verified.principal;
+        return authorized(verified.principal, method);
+      };
+    },
   };
 }

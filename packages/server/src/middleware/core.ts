@@ -1,25 +1,27 @@
 /*
- * The first built-in steps (see middleware-order.ts) run in one generator: each nice-grpc
- * middleware layer costs an async generator, a composed call object and several promise ticks
- * per call, and these steps run on every call. In order:
- *   requestContext → tracing → observe → errors → requireDeadline → (next middleware)
+ * The built-in steps (see middleware-order.ts), run as plain functions around every
+ * call instead of nice-grpc middleware layers: each layer would cost an async generator, a
+ * composed call object and several promise ticks per call (per message on streams), and these
+ * steps run on every call. In order:
+ *   requestContext → tracing → observe → errors → requireDeadline → auth → rateLimit → (the rest)
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { ProxyTracerProvider, trace } from "@opentelemetry/api";
+import { context as otelContext, ProxyTracerProvider, trace, type Span } from "@opentelemetry/api";
 import { isAbortError } from "abort-controller-x";
-import { ServerError, Status, type CallContext, type ServerMiddleware, type ServerMiddlewareCall } from "nice-grpc-common";
+import { ServerError, Status, type MethodDescriptor } from "nice-grpc-common";
 import { RichServerError } from "nice-grpc-error-details";
 // google.rpc.Status is not re-exported from the package index.
 import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
+import { CallLog, quote } from "../internal/call-log.js";
 import { encodeErrorDetails } from "../internal/error-details.js";
-import { openTelemetryServerMiddleware } from "nice-grpc-opentelemetry";
+import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
 import type { Level, Logger } from "pino";
-import type { OrgCallContext } from "../context.js";
-import { CallRecord } from "../internal/call-control.js";
-import { incomingCallScope } from "../internal/incoming-call-scope.js";
+import type { ServerCall, MethodRoute } from "../internal/server-call.js";
 import { statusNames } from "../internal/status-names.js";
 import type { ServerMetrics } from "../internal/metrics.js";
+import type { AuthCheck } from "./auth.js";
+import type { RateLimitCheck } from "./rate-limit.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 export const INTERNAL_MESSAGE = "Internal server error";
@@ -28,59 +30,21 @@ export const DEADLINE_REQUIRED_MESSAGE = "a deadline is required: set a deadline
 // Echoed into headers and logs, so only accept ids that cannot inject anything.
 const VALID_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 const HEALTH_PREFIX = "/grpc.health.v1.Health/";
+const CALL_MESSAGE = "grpc call";
 const noopProvider = new ProxyTracerProvider().getDelegate();
 
-/** Internal shape of the call context; later built-ins fill `principal`. */
-export interface InternalCallContext extends CallContext, OrgCallContext {
-  /** The grpc-js level record of this call. */
-  readonly call: CallRecord;
-}
+/** The call context the built-in steps work on (see internal/server-call.ts). */
+export type InternalCallContext = ServerCall;
 
-// `log` and `deadline` are own enumerable accessors (not prototype getters) so that a middleware
-// spreading the context (`{ ...context, tenant }`) keeps them; one shared descriptor each, because
-// an object literal with getters costs microseconds per call.
-const logDescriptor: PropertyDescriptor = {
-  get(this: CallContextImpl) {
-    // A pino child costs a few µs: build it only for handlers that log.
-    return (this.childLogger ??= this.rootLogger.child({ requestId: this.requestId, method: this.path }));
-  },
-  enumerable: true,
-};
-const deadlineDescriptor: PropertyDescriptor = {
-  get(this: CallContextImpl) {
-    return this.call.deadline;
-  },
-  enumerable: true,
-};
-
-class CallContextImpl {
-  readonly metadata: CallContext["metadata"];
-  readonly peer: string;
-  readonly header: CallContext["header"];
-  readonly sendHeader: CallContext["sendHeader"];
-  readonly trailer: CallContext["trailer"];
-  readonly signal: AbortSignal;
-  principal: OrgCallContext["principal"] = undefined;
-  childLogger: Logger | undefined = undefined;
-  declare readonly log: Logger;
-  declare readonly deadline: Date | undefined;
-
-  constructor(
-    context: CallContext,
-    readonly requestId: string,
-    readonly call: CallRecord,
-    readonly rootLogger: Logger,
-    readonly path: string,
-  ) {
-    this.metadata = context.metadata;
-    this.peer = context.peer;
-    this.header = context.header;
-    this.sendHeader = context.sendHeader;
-    this.trailer = context.trailer;
-    this.signal = context.signal;
-    Object.defineProperty(this, "log", logDescriptor);
-    Object.defineProperty(this, "deadline", deadlineDescriptor);
-  }
+/**
+ * A random UUID as one flat string. Node builds `randomUUID()` by concatenating hex pairs: a tree of
+ * about twenty V8 cons-strings (~650 bytes) that a call keeps for its whole life; reading a
+ * character flattens it in place.
+ */
+function newRequestId(): string {
+  const id = randomUUID();
+  id.charCodeAt(0);
+  return id;
 }
 
 /** Level of the one log line per call, by status code (as in grpc-go's logging interceptor). */
@@ -123,8 +87,8 @@ function toClientError(err: unknown, context: InternalCallContext): unknown {
     }
     return err;
   }
-  // An abort caused by the call ending is not a bug; nice-grpc reports it as CANCELLED.
-  if (isAbortError(err) && context.signal.aborted) return err;
+  // An abort caused by the call ending is not a bug; it reaches the client as CANCELLED.
+  if (isAbortError(err) && context.cancelled) return err;
   if (context.call.internalError === undefined) context.call.internalError = err;
   return new ServerError(Status.INTERNAL, INTERNAL_MESSAGE);
 }
@@ -136,95 +100,230 @@ function finalCode(err: unknown, context: InternalCallContext): number {
   return Status.UNKNOWN;
 }
 
+/** The rest of the chain after the built-in core steps, for a single-response method. */
+export type UnaryNext = (request: unknown, context: InternalCallContext) => unknown;
+/** The rest of the chain after the built-in core steps, for a streaming-response method. */
+export type StreamNext = (request: unknown, context: InternalCallContext) => AsyncIterable<unknown>;
+
 export interface CoreOptions {
   logger: Logger;
+  /** The logger is the one @org/server created: write the per-call line without pino's generic path. */
+  ownLogger: boolean;
   metrics: ServerMetrics | undefined;
   tracing: boolean;
   requireDeadline: boolean;
   isDeadlineExempt: (path: string) => boolean;
+  /** The auth step (6), when configured. */
+  auth: { forMethod(path: string): AuthCheck | undefined } | undefined;
+  /** The rate-limit step (7), when configured. */
+  rateLimit: { forMethod(path: string): RateLimitCheck | undefined } | undefined;
 }
 
-export function coreMiddleware(options: CoreOptions): ServerMiddleware<OrgCallContext> {
+/** The core steps, bound once per method. */
+export interface Core {
+  unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute;
+  streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute;
+}
+
+export function core(options: CoreOptions): Core {
   const { logger, metrics, requireDeadline, isDeadlineExempt } = options;
-  const otel = options.tracing ? openTelemetryServerMiddleware() : undefined;
+  const tracing = options.tracing;
+  const callLog = options.ownLogger ? new CallLog(logger, CALL_MESSAGE) : undefined;
 
-  return async function* core<Req, Res>(call: ServerMiddlewareCall<Req, Res, OrgCallContext>, context: CallContext) {
-    // ---- requestContext ----
-    const record = incomingCallScope.getStore();
-    if (!(record instanceof CallRecord)) {
-      throw new Error("@org/server: call record missing; was the call-control interceptor installed?");
-    }
-    record.signal = context.signal;
-    let requestId = context.metadata.get(REQUEST_ID_HEADER);
-    if (requestId === undefined || !VALID_REQUEST_ID.test(requestId)) requestId = randomUUID();
-    context.header.set(REQUEST_ID_HEADER, requestId);
-    const path = call.method.path;
-    const ctx = new CallContextImpl(context, requestId, record, logger, path);
+  /** Per method: what every call of it shares. */
+  function methodState(descriptor: MethodDescriptor) {
+    const path = descriptor.path;
+    /** `,"method":…,"code":…` of the log line, by code. */
+    const lineParts: string[] = [];
+    return {
+      path,
+      methodAndCode(code: number): string {
+        const name = statusNames[code];
+        return (lineParts[code] ??= `,"method":${quote(path)},"code":${name === undefined ? code : quote(name)}`);
+      },
+      stats: metrics?.forMethod(descriptor),
+      tracing: tracing ? new MethodTracing(path) : undefined,
+      auth: options.auth?.forMethod(path),
+      rateLimit: options.rateLimit?.forMethod(path),
+      healthProbe: path.startsWith(HEALTH_PREFIX),
+      needsDeadline: requireDeadline && !isDeadlineExempt(path),
+    };
+  }
+  type MethodState = ReturnType<typeof methodState>;
 
-    // ---- observe (start) ----
-    const start = performance.now();
-    const methodMetrics = metrics?.forMethod(call.method);
-    methodMetrics?.start();
-    let code: number = Status.CANCELLED; // stays so when the generator is closed early (client went away)
-    let traceId: string | undefined;
-    try {
-      if (otel !== undefined && sdkRegistered()) {
-        // ---- tracing: the span wraps errors and everything after it ----
-        const traced = {
-          ...call,
-          next: async function* (request: any, c: InternalCallContext) {
-            const span = trace.getActiveSpan();
-            if (span !== undefined && span.isRecording()) traceId = span.spanContext().traceId;
-            try {
-              return yield* inner(call, request, c);
-            } catch (err) {
-              throw toClientError(err, c);
-            }
-          },
-        } as unknown as ServerMiddlewareCall<Req, Res>;
-        const result = yield* otel(traced, ctx);
-        code = Status.OK;
-        return result;
-      }
-      const result = yield* inner(call, call.request, ctx);
-      code = Status.OK;
-      return result;
-    } catch (err) {
-      const mapped = toClientError(err, ctx);
-      code = finalCode(mapped, ctx);
-      throw mapped;
-    } finally {
-      // ---- observe (end): one log line, metrics ----
-      if (record.forcedCode !== undefined) code = record.forcedCode;
-      else if (code === Status.OK && ctx.signal.aborted) {
-        // The handler finished, but the client had already gone or run out of time.
-        code = Date.now() >= record.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
-      }
-      const elapsedMs = performance.now() - start;
-      methodMetrics?.finish(code, elapsedMs / 1000);
-      let level = levelByCode[code] ?? "error";
-      if (level === "info" && path.startsWith(HEALTH_PREFIX)) level = "debug"; // probes every few seconds
-      if (logger.isLevelEnabled(level)) {
-        const line: Record<string, unknown> = {
-          requestId,
-          method: path,
-          code: statusNames[code] ?? code,
-          durationMs: Math.round(elapsedMs * 1000) / 1000,
-          peer: ctx.peer,
-        };
-        if (ctx.principal !== undefined) line.principal = ctx.principal.subject;
-        if (traceId !== undefined) line.traceId = traceId;
-        if (record.internalError !== undefined) line.err = record.internalError;
-        logger[level](line, "grpc call");
-      }
-    }
-  };
+  // ---- requestContext ----
+  function requestContext(ctx: InternalCallContext): void {
+    const given = ctx.requestValue(REQUEST_ID_HEADER);
+    const requestId = given !== undefined && VALID_REQUEST_ID.test(given) ? given : newRequestId();
+    ctx.requestId = requestId;
+    ctx.setHeader(REQUEST_ID_HEADER, requestId);
+  }
 
-  // ---- requireDeadline, then the rest of the chain ----
-  function inner<Req, Res>(call: ServerMiddlewareCall<Req, Res, OrgCallContext>, request: any, ctx: InternalCallContext) {
-    if (requireDeadline && ctx.call.clientDeadlineMs === Infinity && !isDeadlineExempt(call.method.path)) {
+  // ---- requireDeadline ----
+  function checkDeadline(m: MethodState, ctx: InternalCallContext): void {
+    if (m.needsDeadline && ctx.call.clientDeadlineMs === Infinity) {
       throw new ServerError(Status.INVALID_ARGUMENT, DEADLINE_REQUIRED_MESSAGE);
     }
-    return call.next(request, ctx);
   }
+
+  // ---- observe (end): one log line, metrics ----
+  function observe(m: MethodState, ctx: InternalCallContext, code: number, start: number, traceId: string | undefined): void {
+    const record = ctx.call;
+    if (record.forcedCode !== undefined) code = record.forcedCode;
+    else if (code === Status.OK && ctx.cancelled) {
+      // The handler finished, but the client had already gone or run out of time.
+      code = Date.now() >= record.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+    }
+    const elapsedMs = performance.now() - start;
+    m.stats?.finish(code, elapsedMs / 1000);
+    let level = levelByCode[code] ?? "error";
+    if (level === "info" && m.healthProbe) level = "debug"; // probes every few seconds
+    if (!logger.isLevelEnabled(level)) return;
+    const durationMs = Math.round(elapsedMs * 1000) / 1000;
+    if (callLog !== undefined && record.internalError === undefined && callLog.usable) {
+      callLog.write({
+        levelValue: logger.levels.values[level]!,
+        requestId: ctx.requestId,
+        methodAndCode: m.methodAndCode(code),
+        durationMs,
+        peer: ctx.peer,
+        principal: ctx.principal?.subject,
+        traceId,
+      });
+      return;
+    }
+    const line: Record<string, unknown> = {
+      requestId: ctx.requestId,
+      method: m.path,
+      code: statusNames[code] ?? code,
+      durationMs,
+      peer: ctx.peer,
+    };
+    if (ctx.principal !== undefined) line.principal = ctx.principal.subject;
+    if (traceId !== undefined) line.traceId = traceId;
+    if (record.internalError !== undefined) line.err = record.internalError;
+    logger[level](line, CALL_MESSAGE);
+  }
+
+  /** The call's span, when tracing is on and an OpenTelemetry SDK is registered. */
+  function startSpan(m: MethodState, ctx: InternalCallContext) {
+    return m.tracing !== undefined && sdkRegistered() ? m.tracing.start(ctx.grpcMetadata, ctx.peer) : undefined;
+  }
+
+  function unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute {
+    const m = methodState(descriptor);
+
+    // What runs inside the span: requireDeadline, auth, rateLimit, then the rest of the chain
+    // (with a RECEIVED event per request message of a client stream, when recording).
+    function inner(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
+      checkDeadline(m, ctx);
+      const authorizing = m.auth?.(ctx);
+      if (authorizing !== undefined) return authorizing.then(() => afterAuth(ctx, request, span));
+      return afterAuth(ctx, request, span);
+    }
+
+    function afterAuth(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
+      m.rateLimit?.(ctx);
+      if (span !== undefined && descriptor.requestStream && span.isRecording()) request = receivedEvents(request as AsyncIterable<unknown>, span);
+      return next(request, ctx);
+    }
+
+    return {
+      descriptor,
+      logger,
+      async unary(ctx, request) {
+        requestContext(ctx);
+        const start = performance.now();
+        m.stats?.start();
+        let code: number = Status.CANCELLED;
+        let traceId: string | undefined;
+        let span: Span | undefined;
+        let response: unknown;
+        let error: unknown;
+        let failed = false;
+        try {
+          const traced = startSpan(m, ctx);
+          if (traced !== undefined) {
+            span = traced.span;
+            if (span.isRecording()) traceId = span.spanContext().traceId;
+            response = await otelContext.with(traced.context, inner, undefined, ctx, request, span);
+          } else {
+            response = await inner(ctx, request, undefined);
+          }
+          code = Status.OK;
+        } catch (err) {
+          error = toClientError(err, ctx);
+          code = finalCode(error, ctx);
+          failed = true;
+        }
+        try {
+          if (span !== undefined) endSpan(span, error, failed);
+          observe(m, ctx, code, start, traceId);
+        } finally {
+          if (failed) ctx.fail(error);
+          else ctx.respond(response);
+        }
+      },
+    };
+  }
+
+  function streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute {
+    const m = methodState(descriptor);
+
+    // What runs inside the span: requireDeadline, then the rest of the chain, writing each
+    // response (with a SENT event, and RECEIVED events for request messages, when recording).
+    async function pump(ctx: InternalCallContext, request: unknown, span: Span | undefined): Promise<void> {
+      checkDeadline(m, ctx);
+      const authorizing = m.auth?.(ctx);
+      if (authorizing !== undefined) await authorizing;
+      m.rateLimit?.(ctx);
+      const events = span !== undefined && span.isRecording() ? span : undefined;
+      const requests = events !== undefined && descriptor.requestStream ? receivedEvents(request as AsyncIterable<unknown>, events) : request;
+      let sent = 0;
+      for await (const response of next(requests, ctx)) {
+        const wait = ctx.write(response);
+        if (events !== undefined) messageEvent(events, "SENT", ++sent);
+        if (wait !== undefined) await wait;
+      }
+    }
+
+    return {
+      descriptor,
+      logger,
+      async stream(ctx, request) {
+        requestContext(ctx);
+        const start = performance.now();
+        m.stats?.start();
+        let code: number = Status.CANCELLED;
+        let traceId: string | undefined;
+        let span: Span | undefined;
+        let error: unknown;
+        let failed = false;
+        try {
+          const traced = startSpan(m, ctx);
+          if (traced !== undefined) {
+            span = traced.span;
+            if (span.isRecording()) traceId = span.spanContext().traceId;
+            await otelContext.with(traced.context, pump, undefined, ctx, request, span);
+          } else {
+            await pump(ctx, request, undefined);
+          }
+          code = Status.OK;
+        } catch (err) {
+          error = toClientError(err, ctx);
+          code = finalCode(error, ctx);
+          failed = true;
+        }
+        try {
+          if (span !== undefined) endSpan(span, error, failed);
+          observe(m, ctx, code, start, traceId);
+        } finally {
+          if (failed) ctx.fail(error);
+          else ctx.finish();
+        }
+      },
+    };
+  }
+
+  return { unaryRoute, streamRoute };
 }

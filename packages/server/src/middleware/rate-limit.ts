@@ -1,4 +1,4 @@
-import type { Metadata, ServerMiddleware, ServerMiddlewareCall } from "nice-grpc-common";
+import type { Metadata } from "nice-grpc-common";
 import { resourceExhausted } from "../errors.js";
 import { DEFAULT_EXEMPT, exemptionMatcher } from "./auth.js";
 import type { InternalCallContext } from "./core.js";
@@ -77,11 +77,16 @@ function normalise(limit: BucketLimit, where: string): Required<BucketLimit> {
   return { rps: limit.rps, burst };
 }
 
+/** The rate-limit step of one method: throws RESOURCE_EXHAUSTED when the caller's bucket is empty. */
+export type RateLimitCheck = (context: InternalCallContext) => void;
+
 /**
  * Token-bucket rate limiting per client (principal, else peer address). Runs after auth so it keys
- * by principal. Exceeding the limit answers RESOURCE_EXHAUSTED with `google.rpc.RetryInfo`.
+ * by principal. Exceeding the limit answers RESOURCE_EXHAUSTED with `google.rpc.RetryInfo`. A step
+ * of the core (middleware/core.ts) rather than a middleware layer: `forMethod(path)` gives the
+ * check of one method, or `undefined` for methods that are not limited.
  */
-export function rateLimitMiddleware(options: RateLimitOptions): ServerMiddleware<{}, InternalCallContext> {
+export function rateLimitStep(options: RateLimitOptions): { forMethod(path: string): RateLimitCheck | undefined } {
   const shared: Group = { prefix: "", limit: normalise(options, "rateLimit") };
   const perMethod = new Map<string, Group | false>();
   for (const [name, limit] of Object.entries(options.methods ?? {})) {
@@ -91,32 +96,25 @@ export function rateLimitMiddleware(options: RateLimitOptions): ServerMiddleware
   const keyOf = options.key ?? defaultKey;
   const maxClients = options.maxClients ?? 100_000;
   const buckets = new Map<string, Bucket>();
-  const groups = new Map<string, Group | false>();
 
-  function groupFor(path: string): Group | false {
-    let group = groups.get(path);
-    if (group === undefined) {
-      if (isExempt(path)) group = false;
-      else group = perMethod.get(path) ?? perMethod.get(path.slice(1, path.lastIndexOf("/"))) ?? shared;
-      groups.set(path, group);
-    }
-    return group;
-  }
-
-  return async function* rateLimit<Req, Res>(call: ServerMiddlewareCall<Req, Res>, context: InternalCallContext) {
-    const group = groupFor(call.method.path);
-    if (group !== false) {
-      const key = group.prefix + keyOf(context);
-      const now = performance.now();
-      let bucket = buckets.get(key);
-      if (bucket === undefined) {
-        if (buckets.size >= maxClients) buckets.delete(buckets.keys().next().value!);
-        bucket = new Bucket(group.limit.rps / 1000, group.limit.burst, now);
-        buckets.set(key, bucket);
-      }
-      const waitMs = bucket.take(now);
-      if (waitMs > 0) throw resourceExhausted("rate limit exceeded; retry later", waitMs);
-    }
-    return yield* call.next(call.request, context);
+  return {
+    forMethod(path) {
+      if (isExempt(path)) return undefined;
+      const group = perMethod.get(path) ?? perMethod.get(path.slice(1, path.lastIndexOf("/"))) ?? shared;
+      if (group === false) return undefined;
+      const { prefix, limit } = group;
+      return (context) => {
+        const key = prefix + keyOf(context);
+        const now = performance.now();
+        let bucket = buckets.get(key);
+        if (bucket === undefined) {
+          if (buckets.size >= maxClients) buckets.delete(buckets.keys().next().value!);
+          bucket = new Bucket(limit.rps / 1000, limit.burst, now);
+          buckets.set(key, bucket);
+        }
+        const waitMs = bucket.take(now);
+        if (waitMs > 0) throw resourceExhausted("rate limit exceeded; retry later", waitMs);
+      };
+    },
   };
 }

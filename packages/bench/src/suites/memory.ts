@@ -1,0 +1,63 @@
+// Suite 5: server memory per open idle stream. The generator opens `streams` WatchUsers streams
+// (handlers wait for cancellation) on `connections` connections; RSS and heap are read after a
+// full GC before and after, on connections already open and warmed.
+import type { BenchSettings } from "../internal/args.js";
+import { startChild } from "../internal/child.js";
+import type { ServerConfigId } from "../internal/configs.js";
+import type { Sample, SuiteSpec } from "../internal/results.js";
+import { sleep, startServerChild, type ServerChild } from "./server-child.js";
+
+export const MEMORY_CONFIGS: ServerConfigId[] = ["grpc-js", "nice-grpc", "org-server"];
+
+export function memorySpec(settings: BenchSettings): SuiteSpec {
+  return {
+    id: "idle-stream-memory",
+    title: "Server memory per idle stream",
+    description: `${settings.memory.streams.toLocaleString("en")} open WatchUsers streams on ${settings.memory.connections} connections; RSS growth after a full GC, KiB per stream (lower is better).`,
+    unit: "KiB/stream",
+    higherIsBetter: false,
+    baseline: "grpc-js",
+    digits: 2,
+    extras: [{ key: "heapKiBPerStream", label: "heap KiB/stream", digits: 2 }],
+  };
+}
+
+async function waitForWatches(server: ServerChild, count: number, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  let open = -1;
+  while (Date.now() < end) {
+    open = (await server.stats()).counters.openWatches;
+    if (open === count) return open;
+    await sleep(100);
+  }
+  return open;
+}
+
+export async function memorySample(config: ServerConfigId, settings: BenchSettings, round: number): Promise<Sample> {
+  const server = await startServerChild(config, settings.serverCpu, true);
+  try {
+    const load = await startChild<{ type: "ready" }>({ script: "load-main.js", args: [], cpu: settings.loadCpu });
+    try {
+      const { streams, connections } = settings.memory;
+      // Warm-up: the connections and the code paths of a stream exist before the baseline.
+      await load.request({ type: "open-idle", port: server.port, streams: 200, connections }, 30_000);
+      await waitForWatches(server, 200, 30_000);
+      await load.request({ type: "close-idle-streams" }, 30_000);
+      await waitForWatches(server, 0, 30_000);
+      const before = await server.stats({ gc: true });
+      await load.request({ type: "open-idle", port: server.port, streams, connections }, 60_000);
+      const open = await waitForWatches(server, streams, 60_000);
+      const after = await server.stats({ gc: true });
+      return {
+        round,
+        value: (after.rssBytes - before.rssBytes) / streams / 1024,
+        failures: Math.max(0, streams - open),
+        extra: { heapKiBPerStream: (after.heapUsedBytes - before.heapUsedBytes) / streams / 1024, streams: open },
+      };
+    } finally {
+      await load.stop();
+    }
+  } finally {
+    await server.stop();
+  }
+}

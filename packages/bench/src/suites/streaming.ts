@@ -1,0 +1,83 @@
+// Suite 3: streaming messages per second, server streaming (1 and 10 concurrent streams) and
+// client streaming, with the raw node:http2 load generator of load-main.ts on the other core.
+// Both sides count: the server the messages it wrote or read, the generator what it received
+// and the gRPC status.
+import type { ClientStreamResult, ServerStreamResult } from "../load-main.js";
+import type { BenchSettings } from "../internal/args.js";
+import { startChild } from "../internal/child.js";
+import type { ServerConfigId } from "../internal/configs.js";
+import type { Sample, SuiteSpec } from "../internal/results.js";
+import { cpuDeltaUs, startServerChild } from "./server-child.js";
+
+export const STREAMING_CONFIGS: ServerConfigId[] = ["grpc-js", "nice-grpc", "org-server"];
+
+export type StreamingKind = { kind: "server"; streams: number } | { kind: "client" };
+
+export const STREAMING_KINDS: StreamingKind[] = [
+  { kind: "server", streams: 1 },
+  { kind: "server", streams: 10 },
+  { kind: "client" },
+];
+
+export function streamingSpec(k: StreamingKind): SuiteSpec {
+  const common = {
+    unit: "msgs/s",
+    higherIsBetter: true,
+    baseline: "grpc-js",
+    digits: 0,
+    extras: [{ key: "serverCpuUsPerMsg", label: "server CPU µs/msg", digits: 2 }],
+  };
+  return k.kind === "server"
+    ? {
+        id: `server-stream-${k.streams}`,
+        title: `Server streaming, ${k.streams} concurrent stream${k.streams > 1 ? "s" : ""}`,
+        description: `StreamUsers writing ~100-byte messages, handlers waiting for 'drain'; ${k.streams} stream${k.streams > 1 ? "s" : ""} on ${k.streams > 1 ? "separate connections" : "one connection"}; messages/s received.`,
+        ...common,
+      }
+    : {
+        id: "client-stream",
+        title: "Client streaming",
+        description: "BulkCreateUsers: the generator writes ~100-byte messages while the HTTP/2 stream accepts them; messages/s counted by the server.",
+        ...common,
+      };
+}
+
+async function once(k: StreamingKind, port: number, load: { request<R>(m: object, t: number): Promise<R> }, messages: number, timeoutMs: number) {
+  if (k.kind === "server") {
+    const perStream = Math.max(1, Math.round(messages / k.streams));
+    const r = await load.request<ServerStreamResult>({ type: "server-stream", port, streams: k.streams, messagesPerStream: perStream, timeoutMs }, timeoutMs + 10_000);
+    return { expected: perStream * k.streams, received: r.messages, failed: k.streams - r.okStreams, elapsedMs: r.elapsedMs };
+  }
+  const r = await load.request<ClientStreamResult>({ type: "client-stream", port, messages, timeoutMs }, timeoutMs + 10_000);
+  return { expected: messages, received: r.messages, failed: r.ok ? 0 : 1, elapsedMs: r.elapsedMs };
+}
+
+export async function streamingSample(k: StreamingKind, config: ServerConfigId, settings: BenchSettings, round: number): Promise<Sample> {
+  const server = await startServerChild(config, settings.serverCpu);
+  try {
+    const load = await startChild<{ type: "ready" }>({ script: "load-main.js", args: [], cpu: settings.loadCpu });
+    try {
+      const warm = await once(k, server.port, load, settings.stream.warmupMessages, 60_000);
+      const rate = warm.received / (warm.elapsedMs / 1000);
+      const messages = Math.max(10_000, Math.round(rate * settings.stream.measureSec));
+      const before = await server.stats();
+      const r = await once(k, server.port, load, messages, settings.stream.measureSec * 4_000 + 20_000);
+      const after = await server.stats();
+      const serverCount =
+        k.kind === "server"
+          ? after.counters.streamMessages - before.counters.streamMessages
+          : after.counters.clientStreamMessages - before.counters.clientStreamMessages;
+      const failures = Math.max(r.expected - r.received, r.expected - serverCount, 0) + r.failed;
+      return {
+        round,
+        value: r.received / (r.elapsedMs / 1000),
+        failures,
+        extra: { serverCpuUsPerMsg: cpuDeltaUs(before, after) / Math.max(1, serverCount), messages: r.received },
+      };
+    } finally {
+      await load.stop();
+    }
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,229 @@
+/*
+ * The gRPC server under @org/server: nice-grpc's server API (the same service definitions,
+ * implementations and middleware, `use`/`with`/`add`/`listen`), with @org/server's own call
+ * handling instead of nice-grpc's and grpc-js's handler layers (see server-call.ts). grpc-js
+ * still owns HTTP/2, routing and (de)serialisation; the call-control interceptor hands each call
+ * of an added method to its `ServerCall`. The built-in core steps run as plain functions around
+ * the chain; the rest of the middleware is composed the nice-grpc way, and only when there is some.
+ */
+import { Server, type ChannelOptions, type ServerCredentials, type ServiceDefinition as GrpcJsServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  composeServerMiddleware,
+  type CallContext,
+  type MethodDescriptor,
+  type ServerMiddleware,
+  type ServerMiddlewareCall,
+} from "nice-grpc-common";
+import type { CompatServiceDefinition } from "nice-grpc";
+import type { Core, InternalCallContext, StreamNext, UnaryNext } from "../middleware/core.js";
+import type { CallControl } from "./call-control.js";
+
+/** A method of any supported definition kind (ts-proto, grpc-js, nice-grpc), normalised. */
+interface Method {
+  key: string;
+  descriptor: MethodDescriptor;
+  requestDeserialize(bytes: Buffer): unknown;
+  responseSerialize(value: unknown): Buffer;
+  requestSerialize(value: unknown): Buffer;
+  responseDeserialize(bytes: Buffer): unknown;
+}
+
+interface TsProtoMessageType {
+  encode(message: unknown): { finish(): Uint8Array };
+  decode(input: Uint8Array): unknown;
+  fromPartial?(object: unknown): unknown;
+}
+
+/** A view of `bytes` as a Buffer, without copying (nice-grpc copies every message here). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function tsProtoSerializer(type: TsProtoMessageType): (value: unknown) => Buffer {
+  const { encode, fromPartial } = type;
+  // Like nice-grpc: fromPartial fills what a handler left out of a response.
+  return fromPartial !== undefined ? (value) => asBuffer(encode(fromPartial(value)).finish()) : (value) => asBuffer(encode(value).finish());
+}
+
+/** Normalises a ts-proto, grpc-js or nice-grpc service definition (as nice-grpc does). */
+export function serviceMethods(definition: CompatServiceDefinition): Method[] {
+  const def = definition as Record<string, any>;
+  if (typeof def.name === "string" && typeof def.fullName === "string" && typeof def.methods === "object" && def.methods !== null) {
+    return Object.entries(def.methods as Record<string, any>).map(([key, m]) => {
+      const requestType = m.requestType as TsProtoMessageType;
+      const responseType = m.responseType as TsProtoMessageType;
+      return {
+        key,
+        descriptor: { path: `/${def.fullName}/${m.name}`, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options ?? {} },
+        requestDeserialize: (bytes: Buffer) => requestType.decode(bytes),
+        responseSerialize: tsProtoSerializer(responseType),
+        requestSerialize: tsProtoSerializer(requestType),
+        responseDeserialize: (bytes: Buffer) => responseType.decode(bytes),
+      };
+    });
+  }
+  return Object.entries(def as Record<string, any>).map(([key, m]) => ({
+    key,
+    descriptor: { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options ?? {} },
+    requestDeserialize: (bytes: Buffer) => m.requestDeserialize(bytes),
+    responseSerialize: (value: unknown) => asBuffer(m.responseSerialize(value)),
+    requestSerialize: (value: unknown) => asBuffer(m.requestSerialize(value)),
+    responseDeserialize: (bytes: Buffer) => m.responseDeserialize(bytes),
+  }));
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value != null && Symbol.asyncIterator in (value as object);
+}
+
+type AnyMiddleware = ServerMiddleware<any, any>;
+type Implementation = (request: any, context: any) => any;
+
+/** Drives a composed middleware generator of a single-response method (nice-grpc's checks). */
+async function driveUnary(iterable: AsyncGenerator<unknown, unknown, undefined>): Promise<unknown> {
+  let result = await iterable.next();
+  while (true) {
+    if (!result.done) {
+      result = await iterable.throw(new Error("A middleware yielded a message, but expected to only return a message for unary method"));
+      continue;
+    }
+    if (result.value == null) {
+      result = await iterable.throw(new Error("A middleware returned void, but expected to return a message for unary method"));
+      continue;
+    }
+    return result.value;
+  }
+}
+
+/** The chain after the built-in core steps: middleware (if any), then the implementation. */
+function chain(descriptor: MethodDescriptor, implementation: Implementation, middleware: AnyMiddleware | undefined): UnaryNext | StreamNext {
+  const { requestStream, responseStream } = descriptor;
+  if (middleware === undefined) {
+    return (request, context) => implementation(request, context);
+  }
+  const kind = requestStream ? (responseStream ? "bidirectional streaming" : "client streaming") : responseStream ? "server streaming" : "unary";
+  const checkRequest = (request: unknown) => {
+    if (isAsyncIterable(request) !== requestStream) {
+      throw new Error(`A middleware passed invalid request to next(): expected ${requestStream ? "a stream of messages" : "a single message"} for ${kind} method`);
+    }
+  };
+  const next = responseStream
+    ? async function* (request: unknown, context: CallContext) {
+        checkRequest(request);
+        yield* implementation(request, context);
+      }
+    : async function* (request: unknown, context: CallContext) {
+        checkRequest(request);
+        return await implementation(request, context);
+      };
+  const call = (request: unknown, context: InternalCallContext) =>
+    middleware({ method: descriptor, requestStream, request, responseStream, next } as ServerMiddlewareCall<unknown, unknown>, context);
+  if (responseStream) return call as unknown as StreamNext;
+  return (request, context) => driveUnary(call(request, context) as AsyncGenerator<unknown, unknown, undefined>);
+}
+
+interface ServiceEntry {
+  definition: CompatServiceDefinition;
+  implementation: Record<string, Implementation>;
+  middleware: AnyMiddleware | undefined;
+}
+
+export interface GrpcServerOptions {
+  channelOptions: ChannelOptions;
+  control: CallControl;
+  /** The built-in core steps, outermost. */
+  core: Core;
+}
+
+export interface ServiceAdder {
+  with(middleware: AnyMiddleware): ServiceAdder;
+  add(definition: CompatServiceDefinition, implementation: object): void;
+}
+
+export interface GrpcServer extends ServiceAdder {
+  use(middleware: AnyMiddleware): GrpcServer;
+  listen(address: string, credentials: ServerCredentials): Promise<number>;
+  shutdown(): Promise<void>;
+  forceShutdown(): void;
+}
+
+const compose = (outer: AnyMiddleware | undefined, inner: AnyMiddleware): AnyMiddleware =>
+  outer === undefined ? inner : (composeServerMiddleware(outer, inner) as AnyMiddleware);
+
+export function createGrpcServer(options: GrpcServerOptions, middleware?: AnyMiddleware, shared?: { services: ServiceEntry[]; server?: Server }): GrpcServer {
+  const state = shared ?? { services: [] as ServiceEntry[], server: undefined as Server | undefined };
+
+  function adder(mw: AnyMiddleware | undefined): ServiceAdder {
+    return {
+      with: (next) => adder(compose(mw, next)),
+      add(definition, implementation) {
+        if (state.server !== undefined) throw new Error("server.add() must be used before listen()");
+        state.services.push({ definition, implementation: implementation as Record<string, Implementation>, middleware: mw });
+      },
+    };
+  }
+
+  return {
+    use(next) {
+      if (state.server !== undefined) throw new Error("server.use() must be used before listen()");
+      if (state.services.length > 0) throw new Error("server.use() must be used before adding any services");
+      return createGrpcServer(options, compose(middleware, next), state);
+    },
+    ...adder(middleware),
+    async listen(address, credentials) {
+      if (state.server !== undefined) throw new Error("server.listen() has already been called");
+      const server = new Server({ ...options.channelOptions, interceptors: [options.control.interceptor] });
+      state.server = server;
+      for (const { definition, implementation, middleware: mw } of state.services) {
+        const grpcDefinition: GrpcJsServiceDefinition = {} as GrpcJsServiceDefinition;
+        const fallback: UntypedServiceImplementation = {};
+        for (const method of serviceMethods(definition)) {
+          const impl = implementation[method.key];
+          if (typeof impl !== "function") throw new Error(`${method.descriptor.path}: no implementation`);
+          const bound = impl.bind(implementation) as Implementation;
+          const next = chain(method.descriptor, bound, mw);
+          options.control.addRoute(
+            method.descriptor.responseStream
+              ? options.core.streamRoute(method.descriptor, next as StreamNext)
+              : options.core.unaryRoute(method.descriptor, next as UnaryNext),
+          );
+          (grpcDefinition as Record<string, unknown>)[method.key] = {
+            path: method.descriptor.path,
+            requestStream: method.descriptor.requestStream,
+            responseStream: method.descriptor.responseStream,
+            requestSerialize: method.requestSerialize,
+            requestDeserialize: method.requestDeserialize,
+            responseSerialize: method.responseSerialize,
+            responseDeserialize: method.responseDeserialize,
+            originalName: method.key,
+          };
+          // Never called: the interceptor routes every call of this method to its ServerCall.
+          fallback[method.key] = () => {
+            throw new Error(`${method.descriptor.path}: call not routed`);
+          };
+        }
+        server.addService(grpcDefinition, fallback);
+      }
+      return new Promise<number>((resolve, reject) => {
+        server.bindAsync(address, credentials, (err, port) => {
+          if (err != null) {
+            state.server = undefined;
+            reject(err);
+          } else {
+            resolve(port);
+          }
+        });
+      });
+    },
+    async shutdown() {
+      const server = state.server;
+      if (server === undefined) return;
+      await new Promise<void>((resolve, reject) => server.tryShutdown((err) => (err ? reject(err) : resolve())));
+      state.server = undefined;
+    },
+    forceShutdown() {
+      state.server?.forceShutdown();
+      state.server = undefined;
+    },
+  };
+}

@@ -1,0 +1,401 @@
+/*
+ * One call as @org/server runs it: the context its handler and middleware see (nice-grpc's
+ * `CallContext` plus `OrgCallContext`) and the grpc-js listener that feeds it, in one object.
+ *
+ * It takes the place of grpc-js's own handler layer (a Node stream per call) and of nice-grpc's
+ * (an AbortController, three event listeners, three Metadata objects of seven closures each and a
+ * chain of promises per call): it talks to the intercepting call (`CallRecord`) directly, and
+ * creates the signal, the nice-grpc form of the request metadata, the header and the trailer only
+ * when something uses them. Every context field is an own enumerable property, so that middleware
+ * spreading the context (`{ ...context, tenant }`) keeps them: the metadata fields are lazy
+ * Metadata objects, `signal` and `log` accessors (one shared descriptor each).
+ */
+import { Metadata as GrpcMetadata, type ServerInterceptingCallInterface } from "@grpc/grpc-js";
+import { AbortError, isAbortError } from "abort-controller-x";
+import { Metadata, ServerError, Status, type MetadataValue, type MethodDescriptor } from "nice-grpc-common";
+import type { Logger } from "pino";
+import type { Principal } from "../context.js";
+import type { CallRecord } from "./call-control.js";
+
+type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
+
+/**
+ * What runs a call once its request is in: the built-in steps, the middleware, the handler. It
+ * ends the call with `respond`/`finish` or `fail`, and its promise never rejects.
+ */
+export interface MethodRoute {
+  readonly descriptor: MethodDescriptor;
+  /** Unary and client-streaming. */
+  unary?(call: ServerCall, request: unknown): Promise<void>;
+  /** Server-streaming and bidi: writes every response with `call.write`. */
+  stream?(call: ServerCall, request: unknown): Promise<void>;
+  /** Logger behind `context.log`. */
+  readonly logger: Logger;
+}
+
+/** Response messages queued in grpc-js before a streaming handler waits (as a Node Writable's 16). */
+const WRITE_HIGH_WATER_MARK = 16;
+/** Request messages read ahead for a request stream. */
+const READ_AHEAD = 16;
+
+const OK_STATUS_DETAILS = "OK";
+
+/** grpc-js metadata → nice-grpc metadata (what nice-grpc's createCallContext does). */
+function fromGrpcMetadata(grpc: GrpcMetadata): Metadata {
+  const metadata = Metadata();
+  for (const key of Object.keys(grpc.getMap())) metadata.set(key, grpc.get(key) as string[] | Buffer[]);
+  return metadata;
+}
+
+/** nice-grpc metadata → grpc-js metadata. */
+function toGrpcMetadata(metadata: Metadata, into = new GrpcMetadata()): GrpcMetadata {
+  for (const [key, values] of metadata) {
+    for (const value of values) into.add(key, typeof value === "string" ? value : Buffer.from(value));
+  }
+  return into;
+}
+
+function isEmpty(metadata: Metadata): boolean {
+  for (const _ of metadata) return false;
+  return true;
+}
+
+/** The status a failed call ends with (nice-grpc's createErrorStatusObject). */
+function errorStatus(path: string, error: unknown, trailer: GrpcMetadata | null) {
+  if (error instanceof ServerError) return { code: error.code, details: error.details, metadata: trailer };
+  if (isAbortError(error)) return { code: Status.CANCELLED, details: "The operation was cancelled", metadata: trailer };
+  process.emitWarning(
+    `${path}: Uncaught error in server implementation method. Server methods should only throw ServerError or AbortError. ${error instanceof Error ? error.stack : error}`,
+  );
+  return { code: Status.UNKNOWN, details: "Unknown server error occurred", metadata: trailer };
+}
+
+/**
+ * A nice-grpc `Metadata` that builds the real one on first use: from the request's grpc-js
+ * metadata, or empty (plus `initial` entries) for the response header and trailer.
+ */
+export class LazyMetadata implements Metadata {
+  private inner: Metadata | undefined = undefined;
+  /** Entries to put in an empty metadata when it is built. */
+  initial: [string, string][] | undefined = undefined;
+
+  constructor(private readonly source: GrpcMetadata | undefined) {}
+
+  /** Whether anything has been read or written yet. */
+  get built(): boolean {
+    return this.inner !== undefined;
+  }
+
+  /** The real metadata, built now if needed. */
+  get real(): Metadata {
+    if (this.inner === undefined) {
+      this.inner = this.source !== undefined ? fromGrpcMetadata(this.source) : Metadata();
+      if (this.initial !== undefined) for (const [key, value] of this.initial) this.inner.set(key, value);
+    }
+    return this.inner;
+  }
+
+  set<Key extends string>(key: Key, value: MetadataValue<Key> | MetadataValue<Key>[]): Metadata {
+    this.real.set(key, value);
+    return this;
+  }
+  append<Key extends string>(key: Key, value: MetadataValue<Key>): Metadata {
+    this.real.append(key, value);
+    return this;
+  }
+  delete(key: string): void {
+    this.real.delete(key);
+  }
+  get<Key extends string>(key: Key): MetadataValue<Key> | undefined {
+    return this.real.get(key);
+  }
+  getAll<Key extends string>(key: Key): MetadataValue<Key>[] {
+    return this.real.getAll(key);
+  }
+  has(key: string): boolean {
+    return this.real.has(key);
+  }
+  [Symbol.iterator](): IterableIterator<[string, (string | Uint8Array)[]]> {
+    return this.real[Symbol.iterator]();
+  }
+}
+
+const signalDescriptor: PropertyDescriptor = {
+  get(this: ServerCall) {
+    return this.call.signal;
+  },
+  enumerable: true,
+};
+const logDescriptor: PropertyDescriptor = {
+  get(this: ServerCall) {
+    // A pino child costs a few µs: build it only for handlers that log.
+    return (this.childLogger ??= this.route.logger.child({ requestId: this.requestId, method: this.path }));
+  },
+  enumerable: true,
+};
+
+const NO_METADATA = new LazyMetadata(new GrpcMetadata());
+
+export class ServerCall implements Listener {
+  // ---- CallContext ----
+  readonly metadata: LazyMetadata;
+  readonly peer: string;
+  readonly header: LazyMetadata;
+  readonly sendHeader: () => void;
+  readonly trailer: LazyMetadata;
+  declare readonly signal: AbortSignal;
+  // ---- OrgCallContext ----
+  requestId = "";
+  principal: Principal | undefined = undefined;
+  declare readonly log: Logger;
+  readonly deadline: Date | undefined;
+  // ---- internal ----
+  readonly path: string;
+  childLogger: Logger | undefined = undefined;
+  grpcMetadata: GrpcMetadata | undefined = undefined;
+  private headerSent = false;
+  private request: unknown = undefined;
+  private gotRequest = false;
+  private started = false;
+  /** Streaming responses: writes handed to grpc-js and not yet flushed. */
+  private pendingWrites = 0;
+  private drainWaiter: { resolve(): void; reject(err: unknown): void } | undefined = undefined;
+  private written: (() => void) | undefined = undefined;
+  private requests: RequestStream | undefined = undefined;
+
+  constructor(
+    readonly call: CallRecord,
+    readonly route: MethodRoute,
+  ) {
+    this.path = route.descriptor.path;
+    const peer = call.getPeer();
+    peer.charCodeAt(0); // flatten: grpc-js builds it by concatenation and the call keeps it
+    this.peer = peer;
+    this.deadline = call.deadline;
+    this.metadata = NO_METADATA; // replaced when the request metadata arrives, before any handler runs
+    this.header = new LazyMetadata(undefined);
+    this.trailer = new LazyMetadata(undefined);
+    this.sendHeader = () => this.flushHeader();
+    Object.defineProperty(this, "signal", signalDescriptor);
+    Object.defineProperty(this, "log", logDescriptor);
+  }
+
+  /** Sets a response header entry without building the nice-grpc header. */
+  setHeader(key: string, value: string): void {
+    if (this.header.built) this.header.set(key, value);
+    else (this.header.initial ??= []).push([key, value]);
+  }
+
+  /**
+   * A request metadata entry as nice-grpc's `metadata.get(key)` gives it (repeated string values
+   * joined with ", "), without building the nice-grpc metadata.
+   */
+  requestValue(key: string): string | undefined {
+    const values = this.grpcMetadata?.get(key);
+    if (values === undefined || values.length === 0 || typeof values[0] !== "string") return undefined;
+    return values.length === 1 ? values[0] : values.join(", ");
+  }
+
+  /** True once the call ended while its handler was still running. */
+  get cancelled(): boolean {
+    return this.call.cancelled;
+  }
+
+  private flushHeader(): void {
+    if (this.headerSent) return;
+    this.headerSent = true;
+    // Like nice-grpc: an empty header is not sent early (grpc-js sends its own with the response).
+    const header = this.header;
+    if (header.built) {
+      if (!isEmpty(header)) this.call.sendMetadata(toGrpcMetadata(header));
+    } else if (header.initial !== undefined) {
+      const grpc = new GrpcMetadata();
+      for (const [key, value] of header.initial) grpc.set(key, value);
+      this.call.sendMetadata(grpc);
+    }
+  }
+
+  private grpcTrailer(): GrpcMetadata | null {
+    const trailer = this.trailer;
+    return !trailer.built || isEmpty(trailer) ? null : toGrpcMetadata(trailer);
+  }
+
+  // ---- writing a response stream, with backpressure ----
+
+  /** Writes one response message; returns a promise to wait for when grpc-js has enough queued. */
+  write(message: unknown): Promise<void> | undefined {
+    this.flushHeader();
+    this.pendingWrites++;
+    this.call.sendMessage(message, (this.written ??= () => this.onWritten()));
+    if (this.pendingWrites < WRITE_HIGH_WATER_MARK) return undefined;
+    if (this.call.cancelled) return Promise.reject(new AbortError());
+    return new Promise<void>((resolve, reject) => {
+      this.drainWaiter = { resolve, reject };
+    });
+  }
+
+  private onWritten(): void {
+    this.pendingWrites--;
+    if (this.pendingWrites === 0 && this.drainWaiter !== undefined) {
+      const waiter = this.drainWaiter;
+      this.drainWaiter = undefined;
+      waiter.resolve();
+    }
+  }
+
+  // ---- grpc-js listener: the call's events, forwarded by CallRecord inside the call scope ----
+
+  onReceiveMetadata(metadata: GrpcMetadata): void {
+    this.grpcMetadata = metadata;
+    (this as { metadata: LazyMetadata }).metadata = new LazyMetadata(metadata);
+    if (this.route.descriptor.requestStream) {
+      // Client-streaming and bidi handlers start with the metadata, as in grpc-js.
+      this.requests = new RequestStream(this.call);
+      this.start(this.requests);
+    } else {
+      this.call.startRead();
+    }
+  }
+
+  onReceiveMessage(message: unknown): void {
+    if (this.requests !== undefined) {
+      this.requests.push(message);
+      return;
+    }
+    if (this.gotRequest) {
+      // grpc-js's answer to a second message on a single-request call.
+      this.call.sendStatus({ code: Status.UNIMPLEMENTED, details: `Received a second request message for server streaming method ${this.path}`, metadata: null });
+      return;
+    }
+    this.gotRequest = true;
+    this.request = message;
+    this.call.startRead();
+  }
+
+  onReceiveHalfClose(): void {
+    if (this.requests !== undefined) {
+      this.requests.end();
+      return;
+    }
+    if (!this.gotRequest) {
+      this.call.sendStatus({ code: Status.UNIMPLEMENTED, details: `Received no request message for server streaming method ${this.path}`, metadata: null });
+      return;
+    }
+    const request = this.request;
+    this.request = undefined;
+    this.start(request);
+  }
+
+  onCancel(): void {
+    this.requests?.end();
+    if (this.drainWaiter !== undefined) {
+      const waiter = this.drainWaiter;
+      this.drainWaiter = undefined;
+      waiter.reject(new AbortError());
+    }
+  }
+
+  // ---- running the call ----
+
+  private start(request: unknown): void {
+    if (this.started) return;
+    this.started = true;
+    // The route ends the call itself (respond, finish or fail) and never rejects.
+    if (this.route.descriptor.responseStream) void this.route.stream!(this, request);
+    else void this.route.unary!(this, request);
+  }
+
+  /** Sends the single response of a unary or client-streaming call. */
+  respond(response: unknown): void {
+    this.call.settle();
+    this.flushHeader();
+    const trailer = this.grpcTrailer();
+    const call = this.call;
+    call.sendMessage(response, () => call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: trailer }));
+  }
+
+  /** Ends a server-streaming or bidi call with OK after its last message. */
+  finish(): void {
+    this.call.settle();
+    this.flushHeader();
+    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
+  }
+
+  /** Ends the call with the status `error` stands for. */
+  fail(error: unknown): void {
+    this.call.settle();
+    this.flushHeader();
+    this.call.sendStatus(errorStatus(this.path, error, this.grpcTrailer()));
+  }
+}
+
+/**
+ * The request messages of a client-streaming or bidi call as an async iterable. Reads ahead a few
+ * messages (grpc-js delivers one per `startRead`, pausing the HTTP/2 stream otherwise, so a slow
+ * handler applies backpressure to the client). Ends when the client half-closes or the call ends.
+ */
+class RequestStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {
+  private readonly queue: unknown[] = [];
+  private ended = false;
+  private reading = false;
+  private waiter: ((result: IteratorResult<unknown>) => void) | undefined = undefined;
+  private iterated = false;
+
+  constructor(private readonly call: CallRecord) {}
+
+  push(message: unknown): void {
+    this.reading = false;
+    if (this.waiter !== undefined) {
+      const waiter = this.waiter;
+      this.waiter = undefined;
+      waiter({ value: message, done: false });
+    } else {
+      this.queue.push(message);
+    }
+    this.readMore();
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.reading = false;
+    if (this.waiter !== undefined) {
+      const waiter = this.waiter;
+      this.waiter = undefined;
+      waiter({ value: undefined, done: true });
+    }
+  }
+
+  private readMore(): void {
+    if (this.ended || this.reading || this.queue.length >= READ_AHEAD) return;
+    this.reading = true;
+    this.call.startRead();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    if (this.iterated) throw new Error("the request stream can be iterated only once");
+    this.iterated = true;
+    this.readMore();
+    return this;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.queue.length > 0) {
+      const value = this.queue.shift();
+      this.readMore();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    this.readMore();
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<unknown>> {
+    // The handler stopped reading: drop what is queued; the call itself goes on.
+    this.queue.length = 0;
+    this.ended = true;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
