@@ -1,7 +1,8 @@
 import { connect } from "node:http2";
-import { GetUserRequest, UsersServiceDefinition } from "@org/api/org/users/v1";
+import { BulkCreateUsersRequest, GetUserRequest, UsersServiceDefinition } from "@org/api/org/users/v1";
 import { ClientError, Metadata, Status } from "nice-grpc-common";
 import { BadRequest, ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import { isAbortError } from "abort-controller-x";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../src/index.js";
 import { INTERNAL_MESSAGE as INTERNAL_MESSAGE_FOR_TESTS } from "../src/middleware/core.js";
@@ -233,5 +234,47 @@ describe("logging", () => {
     const out: string[] = [];
     for await (const r of t.client.syncUsers(sync())) out.push(r.id);
     expect(out).toEqual(["x"]);
+  });
+
+  it("a client stream whose connection drops mid-upload throws AbortError in the handler, not a normal end", async () => {
+    const seen: string[] = [];
+    const t = await startServer({}, (server) =>
+      server.add(UsersServiceDefinition, {
+        ...usersImpl(),
+        async bulkCreateUsers(requests) {
+          let n = 0;
+          try {
+            for await (const _ of requests) seen.push(`message ${++n}`);
+            seen.push("completed");
+          } catch (error) {
+            seen.push(isAbortError(error) ? "aborted" : `threw ${String(error)}`);
+          }
+          return { createdCount: n };
+        },
+      }),
+    );
+    // Raw HTTP/2: one request message, then the connection is lost. (Node clients half-close
+    // before they reset a stream, which a server rightly reads as a finished upload.)
+    const session = connect(`http://${t.address}`);
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/org.users.v1.UsersService/BulkCreateUsers",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      stream.on("error", () => undefined); // the reset we send surfaces here
+      const message = BulkCreateUsersRequest.encode(BulkCreateUsersRequest.fromPartial({ user: { name: "a" } })).finish();
+      const frame = Buffer.alloc(5 + message.length);
+      frame.writeUInt32BE(message.length, 1);
+      frame.set(message, 5);
+      stream.write(frame);
+      await waitFor(() => seen.length > 0);
+      session.destroy();
+      await waitFor(() => seen.length > 1);
+      expect(seen).toEqual(["message 1", "aborted"]);
+    } finally {
+      session.destroy();
+    }
   });
 });

@@ -49,6 +49,12 @@ function metadataBytes(metadata: GrpcMetadata): number {
   return n;
 }
 
+/** Whether the call's HTTP/2 stream was reset by the peer or lost with its connection. */
+function streamAborted(call: ServerInterceptingCallInterface): boolean {
+  // grpc-js keeps the Node stream private; `aborted` is Node's public Http2Stream flag.
+  return (call as unknown as { stream?: { aborted?: unknown } }).stream?.aborted === true;
+}
+
 /** Whether grpc-js's decoder holds the start of a message that never completed. */
 function partialMessagePending(call: ServerInterceptingCallInterface): boolean {
   // grpc-js keeps the frame decoder private; its readState is 0 (NO_DATA) between messages.
@@ -202,6 +208,10 @@ export class CallRecord implements IncomingCallScope {
     this.listener!.onReceiveMessage(message);
   }
   onReceiveHalfClose(): void {
+    // Node ends the request stream of a reset or lost HTTP/2 stream ('aborted', then 'end'), and
+    // grpc-js reports that as a half-close before the cancellation: a dropped upload must not look
+    // complete to a client-streaming handler, so it only sees the cancellation that follows.
+    if (streamAborted(this.next)) return;
     if (partialMessagePending(this.next)) {
       this.end(Status.INVALID_ARGUMENT, TRUNCATED_MESSAGE);
       return;

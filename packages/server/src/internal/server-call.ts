@@ -287,7 +287,8 @@ export class ServerCall implements Listener {
   }
 
   onCancel(): void {
-    this.requests?.end();
+    // A cancelled upload must not look complete to the handler: its iteration throws.
+    this.requests?.abort();
     if (this.drainWaiter !== undefined) {
       const waiter = this.drainWaiter;
       this.drainWaiter = undefined;
@@ -337,8 +338,10 @@ export class ServerCall implements Listener {
 class RequestStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {
   private readonly queue: unknown[] = [];
   private ended = false;
+  /** Set when the call ended before the client half-closed: iteration throws it. */
+  private error: AbortError | undefined = undefined;
   private reading = false;
-  private waiter: ((result: IteratorResult<unknown>) => void) | undefined = undefined;
+  private waiter: { resolve(result: IteratorResult<unknown>): void; reject(error: unknown): void } | undefined = undefined;
   private iterated = false;
 
   constructor(private readonly call: CallRecord) {}
@@ -348,13 +351,14 @@ class RequestStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {
     if (this.waiter !== undefined) {
       const waiter = this.waiter;
       this.waiter = undefined;
-      waiter({ value: message, done: false });
+      waiter.resolve({ value: message, done: false });
     } else {
       this.queue.push(message);
     }
     this.readMore();
   }
 
+  /** The client half-closed: iteration ends after the queued messages. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
@@ -362,7 +366,21 @@ class RequestStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {
     if (this.waiter !== undefined) {
       const waiter = this.waiter;
       this.waiter = undefined;
-      waiter({ value: undefined, done: true });
+      waiter.resolve({ value: undefined, done: true });
+    }
+  }
+
+  /** The call ended first (cancelled, deadline, shutdown): iteration throws an AbortError. */
+  abort(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.reading = false;
+    this.queue.length = 0;
+    this.error = new AbortError();
+    if (this.waiter !== undefined) {
+      const waiter = this.waiter;
+      this.waiter = undefined;
+      waiter.reject(this.error);
     }
   }
 
@@ -385,10 +403,11 @@ class RequestStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {
       this.readMore();
       return Promise.resolve({ value, done: false });
     }
+    if (this.error !== undefined) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     this.readMore();
-    return new Promise((resolve) => {
-      this.waiter = resolve;
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
     });
   }
 
