@@ -1,20 +1,21 @@
 import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-node";
 import { Metadata } from "nice-grpc-common";
-import { openTelemetryClientMiddleware } from "nice-grpc-opentelemetry";
-import { createChannel } from "nice-grpc";
+import { openTelemetryClientMiddleware, openTelemetryServerMiddleware } from "nice-grpc-opentelemetry";
+import { errorDetailsServerMiddleware } from "nice-grpc-error-details";
+import { createChannel, createServer as createNiceServer } from "nice-grpc";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { peerAttributes } from "../src/internal/server-tracing.js";
-import { callLines, clientFactory, rejection, startServer, waitFor } from "./helpers.js";
+import { callLines, clientFactory, rejection, startServer, usersImpl, waitFor } from "./helpers.js";
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+beforeAll(() => provider.register());
+afterAll(() => provider.shutdown());
+beforeEach(() => exporter.reset());
 
 describe("tracing", () => {
-  beforeAll(() => provider.register());
-  afterAll(() => provider.shutdown());
-  beforeEach(() => exporter.reset());
 
   it("creates a server span that is the child of the client span across the hop", async () => {
     const t = await startServer();
@@ -113,5 +114,62 @@ describe("peer attributes", () => {
     expect(peerAttributes("localhost:80")).toEqual({ "net.peer.name": "localhost", "net.peer.port": 80 });
     expect(peerAttributes("unknown")).toEqual({ "net.peer.name": "unknown" });
     expect(peerAttributes("unix:x")).toEqual({ "net.peer.name": "unix:x" });
+  });
+});
+
+describe("tracing parity with nice-grpc-opentelemetry", () => {
+
+  /** What a server span says, minus ids, times and the client's port. */
+  function shape(span: ReturnType<InMemorySpanExporter["getFinishedSpans"]>[number]) {
+    const { "net.peer.port": _port, ...attributes } = span.attributes;
+    return {
+      name: span.name,
+      kind: span.kind,
+      attributes,
+      status: span.status,
+      events: span.events.map((e) => ({ name: e.name, attributes: e.attributes })),
+    };
+  }
+
+  async function serverSpans(address: string): Promise<ReturnType<typeof shape>[]> {
+    exporter.reset();
+    const channel = createChannel(address);
+    const client = clientFactory.create(UsersServiceDefinition, channel);
+    try {
+      await client.getUser({ id: "1" });
+      await rejection(() => client.getUser({ id: "missing" }));
+      const stream: string[] = [];
+      const controller = new AbortController();
+      for await (const r of client.streamUsers({}, { signal: controller.signal })) {
+        stream.push(r.user?.id ?? "");
+        if (stream.length === 2) controller.abort();
+      }
+    } catch (error) {
+      if (!(error instanceof Error && error.name === "AbortError")) throw error;
+    } finally {
+      channel.close();
+    }
+    await waitFor(() => exporter.getFinishedSpans().filter((s) => s.kind === 1).length === 3, 3000, `3 server spans, got ${exporter.getFinishedSpans().map((s) => `${s.kind}:${s.name}`).join(",")}`);
+    return exporter.getFinishedSpans().filter((s) => s.kind === 1 /* SERVER */).map(shape);
+  }
+
+  it("@org/server's server spans say what nice-grpc-opentelemetry's say, for OK, error and streaming calls", async () => {
+    const reference = createNiceServer().use(openTelemetryServerMiddleware()).use(errorDetailsServerMiddleware);
+    reference.add(UsersServiceDefinition, usersImpl());
+    const port = await reference.listen("127.0.0.1:0");
+    let expected: ReturnType<typeof shape>[];
+    try {
+      expected = await serverSpans(`127.0.0.1:${port}`);
+    } finally {
+      await reference.shutdown();
+    }
+    const t = await startServer();
+    const actual = await serverSpans(t.address);
+    expect(actual.map((s) => s.name)).toEqual([
+      "org.users.v1.UsersService/GetUser",
+      "org.users.v1.UsersService/GetUser",
+      "org.users.v1.UsersService/StreamUsers",
+    ]);
+    expect(actual).toEqual(expected);
   });
 });
