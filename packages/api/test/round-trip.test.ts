@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadDescriptorSet } from "../src/descriptor-set.js";
 import { FieldMask, Timestamp } from "../src/google/protobuf/index.js";
 import {
   BatchGetUsersResponse,
@@ -15,7 +16,6 @@ import {
   UsersServiceDefinition,
   WatchUsersResponse,
 } from "../src/org/users/v1/index.js";
-import { loadDescriptorSet } from "../src/descriptor-set.js";
 
 const fullUser: User = {
   id: "u_1",

@@ -1,13 +1,7 @@
 // Type-level tests: `tsc --noEmit` (the typecheck task) fails if an @ts-expect-error
 // line compiles, so a loosened generated type is caught.
 import { describe, expectTypeOf, it } from "vitest";
-import {
-  Role,
-  type SyncUsersRequest,
-  type User,
-  type UsersServiceClient,
-  type UsersServiceImplementation,
-} from "../src/org/users/v1/index.js";
+import type { Role, SyncUsersRequest, User, UsersServiceClient, UsersServiceImplementation } from "../src/org/users/v1/index.js";
 
 describe("generated types", () => {
   it("types fields precisely", () => {

@@ -3,7 +3,7 @@
 // Usage (by the harness): node dist/client-main.js <config>
 import type { CreateCaller } from "./clients/caller.js";
 import { fail, send, serveRequests } from "./internal/child-side.js";
-import { isClientConfig, type ClientConfigId } from "./internal/configs.js";
+import { type ClientConfigId, isClientConfig } from "./internal/configs.js";
 
 async function loader(id: ClientConfigId): Promise<CreateCaller> {
   switch (id) {

@@ -1,7 +1,7 @@
 // Child process: times encode/decode of one codec for a while and reports ns per operation.
 // Usage (by the harness): node dist/codec-main.js
 import { fail, send, serveRequests } from "./internal/child-side.js";
-import { codec, type CodecId, type CodecOp } from "./internal/codecs.js";
+import { type CodecId, type CodecOp, codec } from "./internal/codecs.js";
 
 export interface CodecRunRequest {
   type: "codec";

@@ -3,7 +3,7 @@
 // client stream only while the HTTP/2 stream accepts data, and reads server streams as they
 // arrive (HTTP/2 flow control then paces the server).
 // Usage (by the harness): node dist/load-main.js
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
+import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
 import { BulkCreateUsersRequest, BulkCreateUsersResponse, StreamUsersRequest, WatchUsersRequest } from "@org/api/org/users/v1";
 import { fail, send, serveRequests } from "./internal/child-side.js";
 import { smallUser } from "./internal/fixtures.js";
@@ -76,7 +76,9 @@ export interface ServerStreamResult {
 async function serverStream(run: ServerStreamRequest): Promise<ServerStreamResult> {
   // One connection per stream, as separate clients would have.
   const sessions = await Promise.all(Array.from({ length: run.streams }, () => openSession(run.port)));
-  const body = frameGrpcMessage(StreamUsersRequest.encode({ filter: { role: 0, query: streamRequestQuery(run.messagesPerStream), tags: [] } }).finish());
+  const body = frameGrpcMessage(
+    StreamUsersRequest.encode({ filter: { role: 0, query: streamRequestQuery(run.messagesPerStream), tags: [] } }).finish(),
+  );
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const timer = setTimeout(() => {

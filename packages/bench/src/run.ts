@@ -6,13 +6,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs, type BenchSettings } from "./internal/args.js";
+import { type BenchSettings, parseArgs } from "./internal/args.js";
 import { startChild } from "./internal/child.js";
 import { CODECS, type CodecOp } from "./internal/codecs.js";
 import { baseConfig, CLIENT_CONFIGS, configLabel, PREV_CAPABLE, SERVER_CONFIGS } from "./internal/configs.js";
-import { PREV_SUFFIX } from "./internal/prev.js";
 import { describeMachine } from "./internal/machine.js";
-import { evaluateTargets, type BenchResults, type Sample, type SuiteResult, type SuiteSpec } from "./internal/results.js";
+import { PREV_SUFFIX } from "./internal/prev.js";
+import { type BenchResults, evaluateTargets, type Sample, type SuiteResult, type SuiteSpec } from "./internal/results.js";
 import { TARGETS } from "./internal/targets.js";
 import { renderMarkdown, suiteTable } from "./report/markdown.js";
 import { renderSvg } from "./report/svg.js";
@@ -31,8 +31,12 @@ function rotate<T>(list: readonly T[], by: number): T[] {
 
 /** The configurations of a suite to run this round: selected by --configs, baseline kept, rotated. */
 function pick<T extends string>(settings: BenchSettings, list: readonly T[], baseline: string, round: number): T[] {
-  const all = settings.prev === undefined ? list : [...list, ...list.filter((c) => PREV_CAPABLE.has(c)).map((c) => `${c}${PREV_SUFFIX}` as T)];
-  const selected = settings.configs === undefined ? all : all.filter((c) => c === baseline || settings.configs!.includes(baseConfig(c)) || settings.configs!.includes(c));
+  const all =
+    settings.prev === undefined ? list : [...list, ...list.filter((c) => PREV_CAPABLE.has(c)).map((c) => `${c}${PREV_SUFFIX}` as T)];
+  const selected =
+    settings.configs === undefined
+      ? all
+      : all.filter((c) => c === baseline || settings.configs!.includes(baseConfig(c)) || settings.configs!.includes(c));
   return rotate(selected, round);
 }
 
@@ -131,7 +135,16 @@ async function runRound(settings: BenchSettings, suites: Suites, round: number, 
 
 /** Suites in a fixed reading order, configurations in their declared order. */
 function ordered(suites: SuiteResult[]): SuiteResult[] {
-  const order = ["unary-server", "unary-client", "server-stream-1", "server-stream-10", "client-stream", "idle-stream-memory", "serialisation-encode", "serialisation-decode"];
+  const order = [
+    "unary-server",
+    "unary-client",
+    "server-stream-1",
+    "server-stream-10",
+    "client-stream",
+    "idle-stream-memory",
+    "serialisation-encode",
+    "serialisation-decode",
+  ];
   const declared: Record<string, readonly string[]> = {
     "unary-server": UNARY_SERVER_CONFIGS,
     "unary-client": UNARY_CLIENT_CONFIGS,
@@ -186,12 +199,17 @@ async function main(): Promise<void> {
         codecDurationMs: settings.codec.durationMs,
       },
       suites: list,
-      targets: evaluateTargets(list, TARGETS.filter((t) => list.some((s) => s.id === t.suite))),
+      targets: evaluateTargets(
+        list,
+        TARGETS.filter((t) => list.some((s) => s.id === t.suite)),
+      ),
     };
   };
   try {
     const bodyFile = await writeUnaryBody(tmp);
-    console.log(`bench (${settings.mode}): ${settings.rounds} round(s) of ${settings.groups.join(", ")}; machine: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
+    console.log(
+      `bench (${settings.mode}): ${settings.rounds} round(s) of ${settings.groups.join(", ")}; machine: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`,
+    );
     for (let round = 1; round <= settings.rounds; round++) {
       console.log(`round ${round}/${settings.rounds} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
       await runRound(settings, suites, round, bodyFile, tmp);

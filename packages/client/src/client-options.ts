@@ -124,4 +124,3 @@ export interface OrgCallOptions {
 
 /** Every option a call accepts. */
 export type CallOptionsWithOrg = CallOptions & OrgCallOptions;
-

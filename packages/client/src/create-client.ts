@@ -160,7 +160,9 @@ export function createClient<S extends CompatServiceDefinition>(definition: S, o
     );
   }
   if (tracing) chain.push(attemptSpanMiddleware());
-  chain.push(attemptMiddleware({ client: new GrpcClient(target, null as never, { channelOverride: rawChannel }), unary: unaryMethods(definition) }));
+  chain.push(
+    attemptMiddleware({ client: new GrpcClient(target, null as never, { channelOverride: rawChannel }), unary: unaryMethods(definition) }),
+  );
   let factory: ClientFactory<ChainCallOptions> = createClientFactory() as ClientFactory<ChainCallOptions>;
   for (let i = chain.length - 1; i >= 0; i--) factory = factory.use(chain[i] as ClientMiddleware<ChainCallOptions>);
 

@@ -1,15 +1,5 @@
-export { createClient, createUsersClient } from "./create-client.js";
-export type { OrgClient, UsersClient } from "./create-client.js";
-export type {
-  AccessToken,
-  ClientOptions,
-  MethodOptions,
-  OrgCallOptions,
-  RetryEvent,
-  RetryOptions,
-  TlsOptions,
-  TokenProvider,
-} from "./client-options.js";
+export { Metadata, Status } from "nice-grpc-common";
+export type { BadRequestDetails, ErrorInfoDetails, FieldViolation, RetryInfoDetails } from "./call-error.js";
 export {
   CallError,
   isAborted,
@@ -22,5 +12,15 @@ export {
   isUnauthenticated,
   isUnavailable,
 } from "./call-error.js";
-export type { BadRequestDetails, ErrorInfoDetails, FieldViolation, RetryInfoDetails } from "./call-error.js";
-export { Metadata, Status } from "nice-grpc-common";
+export type {
+  AccessToken,
+  ClientOptions,
+  MethodOptions,
+  OrgCallOptions,
+  RetryEvent,
+  RetryOptions,
+  TlsOptions,
+  TokenProvider,
+} from "./client-options.js";
+export type { OrgClient, UsersClient } from "./create-client.js";
+export { createClient, createUsersClient } from "./create-client.js";

@@ -1,6 +1,6 @@
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
-import { BadRequest, ErrorInfo, RichServerError } from "nice-grpc-error-details";
 import { ServerError, Status } from "nice-grpc";
+import { BadRequest, ErrorInfo, RichServerError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CallError,

@@ -1,8 +1,8 @@
 import type * as grpc from "@grpc/grpc-js";
-import type { CallContext, ServerMiddlewareCall } from "nice-grpc";
 import { AbortError } from "abort-controller-x";
+import type { CallContext, ServerMiddlewareCall } from "nice-grpc";
 import { afterEach, describe, expect, it } from "vitest";
-import { Metadata, createUsersClient, isCancelled, isDeadlineExceeded } from "../src/index.js";
+import { createUsersClient, isCancelled, isDeadlineExceeded, Metadata } from "../src/index.js";
 import { incomingCallScope } from "../src/internal/incoming-call-scope.js";
 import { cleanupStack, hang, startRawUsersServer, startUsersServer, user } from "./support/users-server.js";
 

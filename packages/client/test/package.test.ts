@@ -3,13 +3,13 @@
 // scripts against a live server.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { ServerError, Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestServer, startUsersServer, user } from "./support/users-server.js";
+import { startUsersServer, type TestServer, user } from "./support/users-server.js";
 
 const run = promisify(execFile);
 const pkg = resolve(import.meta.dirname, "..");
@@ -97,12 +97,7 @@ describe("the published package", () => {
     );
     await run(tsc, ["-p", "."], { cwd: dir });
     const { stdout } = await run("node", ["out/consumer.js"], { cwd: dir, env: env() });
-    expect(stdout.trim().split("\n")).toEqual([
-      "found Ada",
-      "streamed u1",
-      "streamed u2",
-      "not found (request id rid-does-not-exist)",
-    ]);
+    expect(stdout.trim().split("\n")).toEqual(["found Ada", "streamed u1", "streamed u2", "not found (request id rid-does-not-exist)"]);
   });
 
   it("rejects a consumer that misuses the types", async () => {

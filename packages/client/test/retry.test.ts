@@ -1,6 +1,5 @@
-import { RetryInfo } from "nice-grpc-error-details";
-import { RichServerError } from "nice-grpc-error-details";
 import { ServerError, Status } from "nice-grpc";
+import { RetryInfo, RichServerError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
 import { CallError, createUsersClient, isDeadlineExceeded, isUnavailable, type RetryEvent } from "../src/index.js";
 import { cleanupStack, hang, startUsersServer, user } from "./support/users-server.js";
@@ -23,9 +22,7 @@ describe("retry", () => {
       }),
     );
     const events: RetryEvent[] = [];
-    const users = cleanup.add(
-      createUsersClient({ target: server.address, retry: { baseDelayMs: 10, onRetry: (e) => events.push(e) } }),
-    );
+    const users = cleanup.add(createUsersClient({ target: server.address, retry: { baseDelayMs: 10, onRetry: (e) => events.push(e) } }));
     const { user: got } = await users.getUser({ id: "u1" });
     expect(got?.id).toBe("u1");
     expect(attempts).toBe(3);

@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createUsersClient, isUnavailable } from "../src/index.js";
 import { createCredentials } from "../src/internal/credentials.js";
 import { resolveTarget } from "../src/internal/target.js";
-import { type TestCerts, generateCerts } from "./support/certs.js";
+import { generateCerts, type TestCerts } from "./support/certs.js";
 import { cleanupStack, startUsersServer, user } from "./support/users-server.js";
 
 const cleanup = cleanupStack();
@@ -30,9 +30,7 @@ describe("TLS", () => {
     const good = cleanup.add(createUsersClient({ target: `localhost:${server.port}`, tls: { ca: certs.ca } }));
     expect((await good.getUser({ id: "tls" })).user?.id).toBe("tls");
 
-    const wrongCa = cleanup.add(
-      createUsersClient({ target: `localhost:${server.port}`, tls: { ca: certs.otherCa }, retry: false }),
-    );
+    const wrongCa = cleanup.add(createUsersClient({ target: `localhost:${server.port}`, tls: { ca: certs.otherCa }, retry: false }));
     expect(isUnavailable(await wrongCa.getUser({ id: "x" }).catch((e: unknown) => e))).toBe(true);
 
     // Plaintext (the loopback default) against a TLS server fails too.

@@ -3,12 +3,12 @@
 // written. Requests a gRPC library would refuse to send go out over node:http2 by hand.
 import { randomUUID } from "node:crypto";
 import { CreateUserRequest, type Role, UpdateUserRequest, type User } from "@org/api/org/users/v1";
-import { Metadata, Status, type UsersClient, createUsersClient } from "@org/client";
+import { createUsersClient, Metadata, Status, type UsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callError } from "./helpers/errors.js";
-import { SERVING, healthCheck } from "./helpers/health.js";
+import { healthCheck, SERVING } from "./helpers/health.js";
 import { nowSeconds, signJwt } from "./helpers/jwt.js";
-import { type RawResponse, grpcFrame, rawCallOnce } from "./helpers/raw-grpc.js";
+import { grpcFrame, type RawResponse, rawCallOnce } from "./helpers/raw-grpc.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";
 import { decodeStatus } from "./helpers/status-details.js";
 
@@ -24,8 +24,10 @@ const seeded: User[] = [];
 
 const auth = () => ({ authorization: `Bearer ${token}` });
 const encode = {
-  create: (user: Partial<User>, requestId = "") => Buffer.from(CreateUserRequest.encode(CreateUserRequest.fromPartial({ user, requestId })).finish()),
-  update: (request: Parameters<typeof UpdateUserRequest.fromPartial>[0]) => Buffer.from(UpdateUserRequest.encode(UpdateUserRequest.fromPartial(request)).finish()),
+  create: (user: Partial<User>, requestId = "") =>
+    Buffer.from(CreateUserRequest.encode(CreateUserRequest.fromPartial({ user, requestId })).finish()),
+  update: (request: Parameters<typeof UpdateUserRequest.fromPartial>[0]) =>
+    Buffer.from(UpdateUserRequest.encode(UpdateUserRequest.fromPartial(request)).finish()),
 };
 
 /** Replaces the bytes of `text` inside `message` with `bytes` of the same length. */
@@ -65,7 +67,11 @@ async function unchanged<T>(attempt: () => Promise<T>): Promise<T> {
 }
 
 function expectStatus(response: RawResponse, code: Status, message: RegExp): void {
-  expect({ timedOut: response.timedOut, grpcStatus: response.grpcStatus, messages: response.messages.length }).toEqual({ timedOut: false, grpcStatus: code, messages: 0 });
+  expect({ timedOut: response.timedOut, grpcStatus: response.grpcStatus, messages: response.messages.length }).toEqual({
+    timedOut: false,
+    grpcStatus: code,
+    messages: 0,
+  });
   expect(response.grpcMessage).toMatch(message);
 }
 
@@ -77,7 +83,9 @@ beforeAll(async () => {
   token = signJwt({ secret: SECRET, claims: { sub: "tester", aud: "users", exp: nowSeconds() + 3600 } });
   client = createUsersClient({ target: `127.0.0.1:${service.port}`, token, tracing: false, retry: false });
   for (let i = 0; i < 5; i++) {
-    const { user } = await client.createUser({ user: { name: `Seed ${i}`, email: `seed-${i}-${randomUUID()}@example.org`, tags: ["seed"] } });
+    const { user } = await client.createUser({
+      user: { name: `Seed ${i}`, email: `seed-${i}-${randomUUID()}@example.org`, tags: ["seed"] },
+    });
     if (user) seeded.push(user);
   }
   target = seeded[0] as User;
@@ -90,8 +98,14 @@ afterAll(async () => {
 
 describe("bad input: malformed bytes on the wire", () => {
   it("malformed protobuf bytes → INVALID_ARGUMENT 'malformed request message', nothing written", async () => {
-    for (const garbage of [[0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], [0x0f, 0x01, 0x02], [0x0a, 0x20, 0x12, 0x01]]) {
-      const response = await unchanged(() => rawCallOnce(service.port, `${USERS}/CreateUser`, grpcFrame(Buffer.from(garbage)), { headers: auth() }));
+    for (const garbage of [
+      [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f],
+      [0x0f, 0x01, 0x02],
+      [0x0a, 0x20, 0x12, 0x01],
+    ]) {
+      const response = await unchanged(() =>
+        rawCallOnce(service.port, `${USERS}/CreateUser`, grpcFrame(Buffer.from(garbage)), { headers: auth() }),
+      );
       expectStatus(response, Status.INVALID_ARGUMENT, /^malformed request message: \S/);
     }
   });
@@ -108,28 +122,51 @@ describe("bad input: malformed bytes on the wire", () => {
   it("a wrong content-type → HTTP 415 Unsupported Media Type before any gRPC processing", async () => {
     for (const contentType of ["application/json", "text/plain"]) {
       const body = grpcFrame(encode.create({ name: "Json", email: "json@example.org" }));
-      const response = await unchanged(() => rawCallOnce(service.port, `${USERS}/CreateUser`, body, { headers: { ...auth(), "content-type": contentType } }));
-      expect({ httpStatus: response.httpStatus, grpcStatus: response.grpcStatus, timedOut: response.timedOut }).toEqual({ httpStatus: 415, grpcStatus: undefined, timedOut: false });
+      const response = await unchanged(() =>
+        rawCallOnce(service.port, `${USERS}/CreateUser`, body, { headers: { ...auth(), "content-type": contentType } }),
+      );
+      expect({ httpStatus: response.httpStatus, grpcStatus: response.grpcStatus, timedOut: response.timedOut }).toEqual({
+        httpStatus: 415,
+        grpcStatus: undefined,
+        timedOut: false,
+      });
     }
   });
 
   it("a message over the receive limit → RESOURCE_EXHAUSTED with both sizes", async () => {
     const big = encode.create({ name: "Big", email: "big@example.org", labels: { blob: "x".repeat(RECEIVE_LIMIT) } });
     const response = await unchanged(() => rawCallOnce(service.port, `${USERS}/CreateUser`, grpcFrame(big), { headers: auth() }));
-    expectStatus(response, Status.RESOURCE_EXHAUSTED, new RegExp(`^Received message larger than max \\(${big.length} vs ${RECEIVE_LIMIT}\\)$`));
-    const viaClient = await unchanged(() => callError(client.createUser({ user: { name: "Big", email: "big@example.org", labels: { blob: "x".repeat(RECEIVE_LIMIT) } } })));
+    expectStatus(
+      response,
+      Status.RESOURCE_EXHAUSTED,
+      new RegExp(`^Received message larger than max \\(${big.length} vs ${RECEIVE_LIMIT}\\)$`),
+    );
+    const viaClient = await unchanged(() =>
+      callError(client.createUser({ user: { name: "Big", email: "big@example.org", labels: { blob: "x".repeat(RECEIVE_LIMIT) } } })),
+    );
     expect(viaClient.code).toBe(Status.RESOURCE_EXHAUSTED);
   });
 
   it("oversized metadata → RESOURCE_EXHAUSTED naming the limit; a header block beyond HTTP/2 limits loses only that connection", async () => {
     const body = grpcFrame(encode.create({ name: "Meta", email: "meta@example.org" }));
-    const response = await unchanged(() => rawCallOnce(service.port, `${USERS}/CreateUser`, body, { headers: { ...auth(), "x-padding": "p".repeat(20_000) } }));
+    const response = await unchanged(() =>
+      rawCallOnce(service.port, `${USERS}/CreateUser`, body, { headers: { ...auth(), "x-padding": "p".repeat(20_000) } }),
+    );
     expectStatus(response, Status.RESOURCE_EXHAUSTED, /^request metadata is \d+ bytes, over the server's limit of 16384 bytes$/);
-    const viaClient = await unchanged(() => callError(client.createUser({ user: { name: "Meta", email: "meta@example.org" } }, { metadata: Metadata({ "x-padding": "p".repeat(20_000) }) })));
+    const viaClient = await unchanged(() =>
+      callError(
+        client.createUser(
+          { user: { name: "Meta", email: "meta@example.org" } },
+          { metadata: Metadata({ "x-padding": "p".repeat(20_000) }) },
+        ),
+      ),
+    );
     expect(viaClient.code).toBe(Status.RESOURCE_EXHAUSTED);
     // 1 MiB of headers: nghttp2 refuses to decode the block and closes that connection (GOAWAY);
     // no gRPC status is possible, the call is not processed, and every other connection is fine.
-    const huge = await unchanged(() => rawCallOnce(service.port, `${USERS}/CreateUser`, body, { headers: { ...auth(), "x-padding": "p".repeat(1 << 20) } }));
+    const huge = await unchanged(() =>
+      rawCallOnce(service.port, `${USERS}/CreateUser`, body, { headers: { ...auth(), "x-padding": "p".repeat(1 << 20) } }),
+    );
     expect(huge.grpcStatus).toBeUndefined();
     expect(huge.timedOut).toBe(false);
     expect(huge.resetCode ?? huge.error).toBeDefined();
@@ -147,7 +184,11 @@ describe("bad input: malformed bytes on the wire", () => {
     const create = patch(encode.create({ name: "Zoe!", email: "utf8@example.org" }), "Zoe!", [0x5a, 0x6f, 0xc3, 0x28]);
     const created = await unchanged(() => rawCallOnce(service.port, `${USERS}/CreateUser`, grpcFrame(create), { headers: auth() }));
     expectStatus(created, Status.INVALID_ARGUMENT, /^malformed request message: a string field is not valid UTF-8$/);
-    const update = patch(encode.update({ user: { id: target.id, name: "Bad\u00e9" }, updateMask: ["name"] }), "Bad\u00e9", [0x42, 0x61, 0x64, 0xff, 0xfe]);
+    const update = patch(
+      encode.update({ user: { id: target.id, name: "Bad\u00e9" }, updateMask: ["name"] }),
+      "Bad\u00e9",
+      [0x42, 0x61, 0x64, 0xff, 0xfe],
+    );
     const updated = await unchanged(() => rawCallOnce(service.port, `${USERS}/UpdateUser`, grpcFrame(update), { headers: auth() }));
     expectStatus(updated, Status.INVALID_ARGUMENT, /not valid UTF-8/);
   });
@@ -156,7 +197,12 @@ describe("bad input: malformed bytes on the wire", () => {
 describe("bad input: well-formed requests with bad values", () => {
   it("an unknown enum value → INVALID_ARGUMENT with a BadRequest violation on the field", async () => {
     const response = await unchanged(() =>
-      rawCallOnce(service.port, `${USERS}/CreateUser`, grpcFrame(encode.create({ name: "Enum", email: "enum@example.org", role: 99 as Role })), { headers: auth() }),
+      rawCallOnce(
+        service.port,
+        `${USERS}/CreateUser`,
+        grpcFrame(encode.create({ name: "Enum", email: "enum@example.org", role: 99 as Role })),
+        { headers: auth() },
+      ),
     );
     expectStatus(response, Status.INVALID_ARGUMENT, /^invalid user$/);
     const details = decodeStatus(response.statusDetails ?? Buffer.alloc(0));
@@ -194,7 +240,10 @@ describe("bad input: well-formed requests with bad values", () => {
       [{ authorization: "Bearer not-a-jwt" }, /^malformed token$/],
       [{ authorization: `Bearer ${signJwt({ secret: SECRET, claims: { ...claims, exp: nowSeconds() - 3600 } })}` }, /^token expired$/],
       [{ authorization: `Bearer ${signJwt({ secret: "another-secret-of-the-same-length-012345678", claims })}` }, /^bad token signature$/],
-      [{ authorization: `Bearer ${signJwt({ secret: SECRET, claims: { ...claims, aud: "billing" } })}` }, /^token claim "aud" check failed$/],
+      [
+        { authorization: `Bearer ${signJwt({ secret: SECRET, claims: { ...claims, aud: "billing" } })}` },
+        /^token claim "aud" check failed$/,
+      ],
     ];
     for (const [headers, message] of cases) {
       const response = await unchanged(() => rawCallOnce(service.port, `${USERS}/CreateUser`, body, { headers }));
@@ -205,7 +254,13 @@ describe("bad input: well-formed requests with bad values", () => {
 
   it("a FieldMask naming unknown or output-only paths → INVALID_ARGUMENT with one violation per bad path, user untouched", async () => {
     const error = await unchanged(() =>
-      callError(client.updateUser({ user: { id: target.id, name: "Renamed" }, updateMask: ["name", "nickname", "address.planet", "etag"], etag: target.etag })),
+      callError(
+        client.updateUser({
+          user: { id: target.id, name: "Renamed" },
+          updateMask: ["name", "nickname", "address.planet", "etag"],
+          etag: target.etag,
+        }),
+      ),
     );
     expect(error.code).toBe(Status.INVALID_ARGUMENT);
     expect(error.details).toBe("invalid update");

@@ -2,7 +2,7 @@
 // idempotent calls (reads and keyed creates): no call fails, no create is lost or duplicated,
 // and the killed server, restarted on the same port, gets traffic again.
 import { randomUUID } from "node:crypto";
-import { type UsersClient, createUsersClient } from "@org/client";
+import { createUsersClient, type UsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "./helpers/cluster.js";
 import { startLoad } from "./helpers/load.js";
@@ -54,7 +54,9 @@ describe("SIGKILL of one of three servers under load", () => {
     });
 
     // Every member serves before the kill.
-    await waitFor("traffic on all three", async () => ((await Promise.all([0, 1, 2].map((s) => cluster.usersCalls(s)))).every((n) => n > 0) ? true : undefined));
+    await waitFor("traffic on all three", async () =>
+      (await Promise.all([0, 1, 2].map((s) => cluster.usersCalls(s)))).every((n) => n > 0) ? true : undefined,
+    );
     await sleep(500);
     const victim = cluster.members[1];
     if (!victim) throw new Error("no victim");
@@ -67,10 +69,14 @@ describe("SIGKILL of one of three servers under load", () => {
     const restarted = await victim.restart();
     cluster.members[1] = restarted;
     // grpc-js reconnects with backoff (1 s initial, x1.6): the new process must see calls again.
-    const served = await waitFor("the restarted server to get traffic", async () => {
-      const n = await cluster.usersCalls(1);
-      return n > 0 ? n : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const served = await waitFor(
+      "the restarted server to get traffic",
+      async () => {
+        const n = await cluster.usersCalls(1);
+        return n > 0 ? n : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const result = await load.stop();
 
     console.info(`kill under load: ${result.ok} calls ok, ${retries} retries, ${duringOutage} completed during the outage`, result.samples);

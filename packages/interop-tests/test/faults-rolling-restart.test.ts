@@ -4,7 +4,7 @@
 // is lost or duplicated, every server exits 0, long streams on a stopping server end with
 // UNAVAILABLE "server is shutting down", and the client resumes them on the restarted server.
 import { randomUUID } from "node:crypto";
-import { CallError, type RetryEvent, Status, type UsersClient, createUsersClient } from "@org/client";
+import { CallError, createUsersClient, type RetryEvent, Status, type UsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "./helpers/cluster.js";
 import { startLoad } from "./helpers/load.js";
@@ -97,7 +97,14 @@ beforeAll(async () => {
     (async function* () {
       // ~4 kB each: a stream of them outgrows the HTTP/2 window and socket buffers, so a slow reader
       // is still mid-stream when its server stops.
-      for (let i = 0; i < SEEDED; i++) yield { user: { name: `Seed ${i}`, email: `rolling-seed-${i}@example.org`, labels: { pad: "p".repeat(250), ...Object.fromEntries(Array.from({ length: 15 }, (_, k) => [`k${k}`, "v".repeat(250)])) } } };
+      for (let i = 0; i < SEEDED; i++)
+        yield {
+          user: {
+            name: `Seed ${i}`,
+            email: `rolling-seed-${i}@example.org`,
+            labels: { pad: "p".repeat(250), ...Object.fromEntries(Array.from({ length: 15 }, (_, k) => [`k${k}`, "v".repeat(250)])) },
+          },
+        };
     })(),
   );
   expect(result.createdCount).toBe(SEEDED);
@@ -138,7 +145,9 @@ describe("rolling graceful restart under load", () => {
     });
 
     try {
-      await waitFor("traffic on all three", async () => ((await Promise.all([0, 1, 2].map((s) => cluster.usersCalls(s)))).every((n) => n > 0) ? true : undefined));
+      await waitFor("traffic on all three", async () =>
+        (await Promise.all([0, 1, 2].map((s) => cluster.usersCalls(s)))).every((n) => n > 0) ? true : undefined,
+      );
       for (let slot = 0; slot < 3; slot++) {
         const victim = cluster.members[slot];
         if (!victim) throw new Error(`no member ${slot}`);
@@ -158,7 +167,10 @@ describe("rolling graceful restart under load", () => {
         const restarted = await victim.restart();
         cluster.members[slot] = restarted;
         // grpc-js reconnects with backoff (1 s, ×1.6): the new process must get calls again.
-        await waitFor(`member ${slot} to get traffic again`, async () => ((await cluster.usersCalls(slot)) > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+        await waitFor(`member ${slot} to get traffic again`, async () => ((await cluster.usersCalls(slot)) > 0 ? true : undefined), {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+        });
         expect(load.completed).toBeGreaterThan(completedBefore);
 
         // The client resumes: a new watch on the restarted server sees the next change there.

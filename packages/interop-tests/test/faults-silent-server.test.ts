@@ -2,7 +2,7 @@
 // handshake and then holds every stream without a byte. Every call of every kind ends with
 // DEADLINE_EXCEEDED at its deadline — the call's own or the client's default — not later, and
 // nothing is retried past it.
-import { Status, type UsersClient, createUsersClient } from "@org/client";
+import { createUsersClient, Status, type UsersClient } from "@org/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { callError, drain } from "./helpers/errors.js";
 import { type SilentServer, startSilentServer } from "./helpers/silent-server.js";
@@ -24,8 +24,17 @@ async function silent(flavour: "tcp" | "h2"): Promise<SilentServer> {
   return server;
 }
 
-function client(server: SilentServer, options: Partial<Parameters<typeof createUsersClient>[0]> = {}, retries: unknown[] = []): UsersClient {
-  const c = createUsersClient({ target: `127.0.0.1:${server.port}`, tracing: false, retry: { onRetry: (e) => retries.push(e) }, ...options });
+function client(
+  server: SilentServer,
+  options: Partial<Parameters<typeof createUsersClient>[0]> = {},
+  retries: unknown[] = [],
+): UsersClient {
+  const c = createUsersClient({
+    target: `127.0.0.1:${server.port}`,
+    tracing: false,
+    retry: { onRetry: (e) => retries.push(e) },
+    ...options,
+  });
   open.push(c);
   return c;
 }
@@ -65,19 +74,28 @@ describe.each(["tcp", "h2"] as const)("a server that never answers (%s)", (flavo
   it("server streaming, client streaming and bidi calls end at their deadlines too", async () => {
     const server = await silent(flavour);
     const c = client(server, { streamDeadlineMs: 600 });
-    expectNear(await deadlineExceeded(async () => {
-      const { error } = await drain(c.streamUsers({}));
-      if (error) throw error;
-    }), 600);
-    expectNear(await deadlineExceeded(async () => {
-      const { error } = await drain(c.watchUsers({}, { deadlineMs: 500 }));
-      if (error) throw error;
-    }), 500);
+    expectNear(
+      await deadlineExceeded(async () => {
+        const { error } = await drain(c.streamUsers({}));
+        if (error) throw error;
+      }),
+      600,
+    );
+    expectNear(
+      await deadlineExceeded(async () => {
+        const { error } = await drain(c.watchUsers({}, { deadlineMs: 500 }));
+        if (error) throw error;
+      }),
+      500,
+    );
     expectNear(await deadlineExceeded(() => c.bulkCreateUsers(oneThenWait(5000), { deadlineMs: 500 })), 500);
-    expectNear(await deadlineExceeded(async () => {
-      const { error } = await drain(c.syncUsers(oneThenWait(5000) as never, { deadlineMs: 500 }));
-      if (error) throw error;
-    }), 500);
+    expectNear(
+      await deadlineExceeded(async () => {
+        const { error } = await drain(c.syncUsers(oneThenWait(5000) as never, { deadlineMs: 500 }));
+        if (error) throw error;
+      }),
+      500,
+    );
   });
 
   it("50 concurrent calls with deadlines from 200 to 1,700 ms each end at their own deadline", async () => {
@@ -85,7 +103,7 @@ describe.each(["tcp", "h2"] as const)("a server that never answers (%s)", (flavo
     const c = client(server);
     const deadlines = Array.from({ length: 50 }, (_, i) => 200 + (i % 16) * 100);
     const elapsed = await Promise.all(deadlines.map((deadlineMs) => deadlineExceeded(() => c.listUsers({ pageSize: 1 }, { deadlineMs }))));
-    elapsed.forEach((ms, i) => expectNear(ms, deadlines[i] as number));
+    for (const [i, ms] of elapsed.entries()) expectNear(ms, deadlines[i] as number);
   });
 
   it("waitForReady does not outlive the deadline either", async () => {

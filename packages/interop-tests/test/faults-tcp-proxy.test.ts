@@ -3,13 +3,13 @@
 // cleanly and are not silently replayed, idempotent calls are retried and succeed, the server's
 // handlers of cut calls stop, and once everything is closed no socket or server handle is left.
 import { randomUUID } from "node:crypto";
-import { CallError, type RetryEvent, Status, type UsersClient, createUsersClient } from "@org/client";
+import { CallError, createUsersClient, type RetryEvent, Status, type UsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callError, drain } from "./helpers/errors.js";
 import { startLoad } from "./helpers/load.js";
 import { fetchMetrics, sumOf } from "./helpers/metrics.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";
-import { type TcpProxy, startTcpProxy } from "./helpers/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
 import { sleep, waitFor, withTimeout } from "./helpers/wait.js";
 
 const SEEDED = 300;
@@ -35,17 +35,23 @@ function viaProxy(options: Partial<Parameters<typeof createUsersClient>[0]> = {}
 
 async function inFlight(method?: string): Promise<number> {
   const samples = await fetchMetrics(service.metricsPort ?? 0);
-  return method === undefined ? sumOf(samples, "grpc_server_calls_in_flight") : sumOf(samples, "grpc_server_streams_in_flight", { grpc_method: method });
+  return method === undefined
+    ? sumOf(samples, "grpc_server_calls_in_flight")
+    : sumOf(samples, "grpc_server_streams_in_flight", { grpc_method: method });
 }
 
-const nothingInFlight = (method?: string) => waitFor(`no ${method ?? "call"} in flight on the server`, async () => ((await inFlight(method)) === 0 ? true : undefined), { timeoutMs: 10_000 });
+const nothingInFlight = (method?: string) =>
+  waitFor(`no ${method ?? "call"} in flight on the server`, async () => ((await inFlight(method)) === 0 ? true : undefined), {
+    timeoutMs: 10_000,
+  });
 
 beforeAll(async () => {
   service = await startService({ metrics: true });
   direct = createUsersClient({ target: `127.0.0.1:${service.port}`, tracing: false });
   const result = await direct.bulkCreateUsers(
     (async function* () {
-      for (let i = 0; i < SEEDED; i++) yield { user: { name: `Proxy ${i}`, email: `proxy-${i}@example.org`, labels: { pad: "p".repeat(100) } } };
+      for (let i = 0; i < SEEDED; i++)
+        yield { user: { name: `Proxy ${i}`, email: `proxy-${i}@example.org`, labels: { pad: "p".repeat(100) } } };
     })(),
   );
   expect(result.createdCount).toBe(SEEDED);
@@ -77,7 +83,9 @@ describe("a TCP proxy cutting connections", () => {
     proxy.cutAfterNextBytes(4000);
     const page = await retrying.listUsers({ pageSize: SEEDED });
     expect(page.users).toHaveLength(SEEDED);
-    expect(retries.map((r) => [r.path, r.attempt, r.error.code])).toEqual([["/org.users.v1.UsersService/ListUsers", 1, Status.UNAVAILABLE]]);
+    expect(retries.map((r) => [r.path, r.attempt, r.error.code])).toEqual([
+      ["/org.users.v1.UsersService/ListUsers", 1, Status.UNAVAILABLE],
+    ]);
     await nothingInFlight();
   });
 

@@ -14,11 +14,11 @@ import {
   UpdateUserRequest,
   WatchUsersRequest,
 } from "@org/api/org/users/v1";
-import { Status, createUsersClient } from "@org/client";
+import { createUsersClient, Status } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVING, encodeHealthCheckRequest, healthCheck } from "./helpers/health.js";
+import { encodeHealthCheckRequest, healthCheck, SERVING } from "./helpers/health.js";
 import { fetchMetrics, sumOf } from "./helpers/metrics.js";
-import { type RawResponse, closeSession, connectHttp2, grpcFrame, rawCall } from "./helpers/raw-grpc.js";
+import { closeSession, connectHttp2, grpcFrame, type RawResponse, rawCall } from "./helpers/raw-grpc.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -96,31 +96,72 @@ beforeAll(async () => {
     const ids: string[] = [];
     const etags: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const { user } = await client.createUser({ user: { name: `Fuzz ${i}`, email: `fuzz-${i}@example.org`, tags: ["fuzz"], labels: { k: "v" }, address: { city: "Delft", countryCode: "NL" } } });
+      const { user } = await client.createUser({
+        user: {
+          name: `Fuzz ${i}`,
+          email: `fuzz-${i}@example.org`,
+          tags: ["fuzz"],
+          labels: { k: "v" },
+          address: { city: "Delft", countryCode: "NL" },
+        },
+      });
       ids.push(user?.id ?? "");
       etags.push(user?.etag ?? "");
     }
-    const e = <T>(type: { encode(m: T): { finish(): Uint8Array }; fromPartial(p: any): T }, partial: any) => Buffer.from(type.encode(type.fromPartial(partial)).finish());
-    const user = { name: "Fuzzed", email: "fuzzed@example.org", role: 2, tags: ["a", "b"], labels: { team: "x" }, address: { street: "Main 1", city: "Delft", postalCode: "2611", countryCode: "NL" } };
+    const e = <T>(type: { encode(m: T): { finish(): Uint8Array }; fromPartial(p: any): T }, partial: any) =>
+      Buffer.from(type.encode(type.fromPartial(partial)).finish());
+    const user = {
+      name: "Fuzzed",
+      email: "fuzzed@example.org",
+      role: 2,
+      tags: ["a", "b"],
+      labels: { team: "x" },
+      address: { street: "Main 1", city: "Delft", postalCode: "2611", countryCode: "NL" },
+    };
     const filter = { role: 1, query: "fuzz", tags: ["fuzz"] };
     const U = "/org.users.v1.UsersService";
     targets = [
       { path: `${U}/GetUser`, seeds: ids.map((id) => e(GetUserRequest, { id })), requestStream: false, watch: false },
       { path: `${U}/BatchGetUsers`, seeds: [e(BatchGetUsersRequest, { ids })], requestStream: false, watch: false },
-      { path: `${U}/ListUsers`, seeds: [e(ListUsersRequest, { pageSize: 2, filter }), e(ListUsersRequest, { pageSize: 1, pageToken: "abc.def" })], requestStream: false, watch: false },
+      {
+        path: `${U}/ListUsers`,
+        seeds: [e(ListUsersRequest, { pageSize: 2, filter }), e(ListUsersRequest, { pageSize: 1, pageToken: "abc.def" })],
+        requestStream: false,
+        watch: false,
+      },
       { path: `${U}/StreamUsers`, seeds: [e(StreamUsersRequest, { filter })], requestStream: false, watch: false },
       { path: `${U}/WatchUsers`, seeds: [e(WatchUsersRequest, { filter })], requestStream: false, watch: true },
       { path: `${U}/CreateUser`, seeds: [e(CreateUserRequest, { user, requestId: "fuzz-key" })], requestStream: false, watch: false },
-      { path: `${U}/UpdateUser`, seeds: ids.map((id, i) => e(UpdateUserRequest, { user: { ...user, id }, updateMask: ["name", "address.city", "labels"], etag: etags[i] })), requestStream: false, watch: false },
-      { path: `${U}/DeleteUser`, seeds: [e(DeleteUserRequest, { id: ids[2], etag: "nope" })], requestStream: false, watch: false },
-      { path: `${U}/BulkCreateUsers`, seeds: [e(BulkCreateUsersRequest, { user, requestId: "bulk-key" })], requestStream: true, watch: false },
       {
-        path: `${U}/SyncUsers`,
-        seeds: [e(SyncUsersRequest, { operation: { $case: "upsert", value: { ...user, id: ids[1] } } }), e(SyncUsersRequest, { operation: { $case: "delete", value: { id: "gone" } } })],
+        path: `${U}/UpdateUser`,
+        seeds: ids.map((id, i) =>
+          e(UpdateUserRequest, { user: { ...user, id }, updateMask: ["name", "address.city", "labels"], etag: etags[i] }),
+        ),
+        requestStream: false,
+        watch: false,
+      },
+      { path: `${U}/DeleteUser`, seeds: [e(DeleteUserRequest, { id: ids[2], etag: "nope" })], requestStream: false, watch: false },
+      {
+        path: `${U}/BulkCreateUsers`,
+        seeds: [e(BulkCreateUsersRequest, { user, requestId: "bulk-key" })],
         requestStream: true,
         watch: false,
       },
-      { path: "/grpc.health.v1.Health/Check", seeds: [encodeHealthCheckRequest("org.users.v1.UsersService")], requestStream: false, watch: false },
+      {
+        path: `${U}/SyncUsers`,
+        seeds: [
+          e(SyncUsersRequest, { operation: { $case: "upsert", value: { ...user, id: ids[1] } } }),
+          e(SyncUsersRequest, { operation: { $case: "delete", value: { id: "gone" } } }),
+        ],
+        requestStream: true,
+        watch: false,
+      },
+      {
+        path: "/grpc.health.v1.Health/Check",
+        seeds: [encodeHealthCheckRequest("org.users.v1.UsersService")],
+        requestStream: false,
+        watch: false,
+      },
       { path: "/grpc.health.v1.Health/Watch", seeds: [encodeHealthCheckRequest("")], requestStream: false, watch: true },
     ];
   } finally {
@@ -160,7 +201,10 @@ describe(`fuzz every method (${ITERATIONS_PER_METHOD} cases each, seed ${SEED})`
           const deadlineMs = target.watch ? 200 : 10_000;
           const session = sessions[w % sessions.length];
           if (session === undefined) throw new Error("no session");
-          const response: RawResponse = await rawCall(session, target.path, body, { headers: { "grpc-timeout": `${deadlineMs}m` }, timeoutMs: deadlineMs + 5000 });
+          const response: RawResponse = await rawCall(session, target.path, body, {
+            headers: { "grpc-timeout": `${deadlineMs}m` },
+            timeoutMs: deadlineMs + 5000,
+          });
           const code = response.grpcStatus ?? (response.timedOut ? "HANG" : `RESET ${response.resetCode ?? response.error?.message}`);
           const perMethod = codes.get(target.path) ?? new Map();
           perMethod.set(code, (perMethod.get(code) ?? 0) + 1);
@@ -182,7 +226,9 @@ describe(`fuzz every method (${ITERATIONS_PER_METHOD} cases each, seed ${SEED})`
     } finally {
       await Promise.all(sessions.map(closeSession));
     }
-    const summary = Object.fromEntries([...codes].map(([path, byCode]) => [path.slice(path.lastIndexOf("/") + 1), Object.fromEntries(byCode)]));
+    const summary = Object.fromEntries(
+      [...codes].map(([path, byCode]) => [path.slice(path.lastIndexOf("/") + 1), Object.fromEntries(byCode)]),
+    );
     console.info("fuzz outcomes by method and status code:", JSON.stringify(summary));
 
     expect(bad).toEqual([]);
@@ -196,6 +242,10 @@ describe(`fuzz every method (${ITERATIONS_PER_METHOD} cases each, seed ${SEED})`
     expect(service.lines.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
     // Nothing left running: every call the fuzzer opened has ended on the server.
     const metricsPort = service.metricsPort ?? 0;
-    await waitFor("no calls in flight on the server", async () => ((sumOf(await fetchMetrics(metricsPort), "grpc_server_calls_in_flight") === 0) ? true : undefined), { timeoutMs: 10_000 });
+    await waitFor(
+      "no calls in flight on the server",
+      async () => (sumOf(await fetchMetrics(metricsPort), "grpc_server_calls_in_flight") === 0 ? true : undefined),
+      { timeoutMs: 10_000 },
+    );
   });
 });

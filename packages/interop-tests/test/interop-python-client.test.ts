@@ -3,7 +3,7 @@
 // deadlines, metadata both ways, and the x-request-id response header.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nowSeconds, signJwt } from "./helpers/jwt.js";
-import { type PythonCodegen, generatePythonProtos, runPythonScript } from "./helpers/python.js";
+import { generatePythonProtos, type PythonCodegen, runPythonScript } from "./helpers/python.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";
 
 interface ErrorReport {
@@ -164,7 +164,10 @@ describe("Python grpcio client → users service with auth on", () => {
   beforeAll(async () => {
     authService = await startService({ env: { AUTH_JWT_SECRET: secret } });
     const token = signJwt({ secret, claims: { sub: "python", exp: nowSeconds() + 600 } });
-    authReport = await runPythonScript<Report>(codegen, "users_client.py", [`127.0.0.1:${authService.port}`], { env: { AUTH_TOKEN: token }, timeoutMs: 90_000 });
+    authReport = await runPythonScript<Report>(codegen, "users_client.py", [`127.0.0.1:${authService.port}`], {
+      env: { AUTH_TOKEN: token },
+      timeoutMs: 90_000,
+    });
   }, 120_000);
 
   afterAll(async () => {

@@ -2,10 +2,10 @@
 // (only where the method allows), deadlines, rich error details from grpc-status-details-bin,
 // metadata both ways, and every RPC kind.
 import { randomUUID } from "node:crypto";
-import { Metadata, type RetryEvent, Status, type UsersClient, createUsersClient } from "@org/client";
+import { createUsersClient, Metadata, type RetryEvent, Status, type UsersClient } from "@org/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { callError, drain } from "./helpers/errors.js";
-import { type PythonCodegen, type PythonServer, generatePythonProtos, startPythonServer } from "./helpers/python.js";
+import { generatePythonProtos, type PythonCodegen, type PythonServer, startPythonServer } from "./helpers/python.js";
 
 let codegen: PythonCodegen;
 let python: PythonServer;

@@ -7,12 +7,12 @@ import { setMaxListeners } from "node:events";
 import http2 from "node:http2";
 import { join } from "node:path";
 import { WatchUsersRequest } from "@org/api/org/users/v1";
-import { CallError, Status, type UsersClient, createUsersClient } from "@org/client";
+import { CallError, createUsersClient, Status, type UsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchMetrics, sumOf } from "./helpers/metrics.js";
-import { type RawResponse, closeSession, connectHttp2, grpcFrame, parseFrames, rawCall } from "./helpers/raw-grpc.js";
+import { closeSession, connectHttp2, grpcFrame, parseFrames, type RawResponse, rawCall } from "./helpers/raw-grpc.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";
-import { type TcpProxy, startTcpProxy } from "./helpers/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
 import { sleep, waitFor, withTimeout } from "./helpers/wait.js";
 
 const MB = 1024 * 1024;
@@ -70,14 +70,22 @@ describe("10,000 abandoned streams", () => {
     // Warm-up: every code path a watch takes has run once before the baseline is taken.
     const warm = new AbortController();
     setMaxListeners(0, warm.signal);
-    const warmCalls = Array.from({ length: 50 }, () => client.watchUsers({}, { signal: warm.signal })[Symbol.asyncIterator]().next().catch(() => undefined));
+    const warmCalls = Array.from({ length: 50 }, () =>
+      client
+        .watchUsers({}, { signal: warm.signal })
+        [Symbol.asyncIterator]()
+        .next()
+        .catch(() => undefined),
+    );
     await waitFor("warm-up watches", async () => ((await watching()) === 50 ? true : undefined));
     warm.abort();
     await Promise.all(warmCalls);
     await waitFor("warm-up watches to end", async () => ((await watching()) === 0 ? true : undefined));
     const baseline = await memoryAfterGc();
 
-    const request = grpcFrame(Buffer.from(WatchUsersRequest.encode(WatchUsersRequest.fromPartial({ filter: { query: "nobody" } })).finish()));
+    const request = grpcFrame(
+      Buffer.from(WatchUsersRequest.encode(WatchUsersRequest.fromPartial({ filter: { query: "nobody" } })).finish()),
+    );
     let peak = baseline;
     let opened = 0;
     const started = performance.now();
@@ -86,10 +94,14 @@ describe("10,000 abandoned streams", () => {
       const cancel = new AbortController();
       setMaxListeners(0, cancel.signal); // one signal for 2,500 calls, on purpose
       const viaClient = Array.from({ length: PER_ROUND / 2 }, () =>
-        client.watchUsers({ filter: { query: "nobody" } }, { signal: cancel.signal })[Symbol.asyncIterator]().next().then(
-          () => "ended",
-          (error: unknown) => (error instanceof CallError ? Status[error.code] : String(error)),
-        ),
+        client
+          .watchUsers({ filter: { query: "nobody" } }, { signal: cancel.signal })
+          [Symbol.asyncIterator]()
+          .next()
+          .then(
+            () => "ended",
+            (error: unknown) => (error instanceof CallError ? Status[error.code] : String(error)),
+          ),
       );
       // Half over raw HTTP/2 sessions whose TCP connections are later reset (no RST_STREAM, no GOAWAY).
       const sessions = await Promise.all(Array.from({ length: RAW_SESSIONS }, () => connectHttp2(proxy.port)));
@@ -99,7 +111,10 @@ describe("10,000 abandoned streams", () => {
         if (session) viaRaw.push(rawCall(session, "/org.users.v1.UsersService/WatchUsers", request, { timeoutMs: 60_000 }));
       }
       opened += PER_ROUND;
-      await waitFor(`${PER_ROUND} watches open on the server`, async () => ((await watching()) === PER_ROUND ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+      await waitFor(`${PER_ROUND} watches open on the server`, async () => ((await watching()) === PER_ROUND ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
       const now = await memoryNow();
       peak = { heapMB: Math.max(peak.heapMB, now.heapMB), rssMB: Math.max(peak.rssMB, now.rssMB) };
 
@@ -109,7 +124,10 @@ describe("10,000 abandoned streams", () => {
       expect(new Set(endings)).toEqual(new Set(["CANCELLED"]));
       await Promise.all(viaRaw);
       for (const session of sessions) session.destroy();
-      await waitFor("every abandoned watch to end on the server", async () => ((await watching()) === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+      await waitFor("every abandoned watch to end on the server", async () => ((await watching()) === 0 ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
     }
     const elapsedS = Math.round((performance.now() - started) / 100) / 10;
 
@@ -157,7 +175,12 @@ describe("slow readers", () => {
     session.on("error", () => {});
     await new Promise((resolve) => session.once("connect", resolve));
     const bytesAtStart = proxy.downstreamBytes;
-    const stream = session.request({ ":method": "POST", ":path": "/org.users.v1.UsersService/StreamUsers", "content-type": "application/grpc", te: "trailers" });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/org.users.v1.UsersService/StreamUsers",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
     const chunks: Buffer[] = [];
     let trailers: http2.IncomingHttpHeaders | undefined;
     stream.on("data", (chunk: Buffer) => {
@@ -177,7 +200,9 @@ describe("slow readers", () => {
       heapWhilePaused = Math.max(heapWhilePaused, (await memoryNow()).heapMB);
     }
     const streamBytes = FAT_USERS * 4000;
-    console.info(`slow reader: server sent ${sent.map((b) => Math.round(b / 1024)).join(" → ")} KiB while paused (stream ≈ ${Math.round(streamBytes / MB)} MiB); heap ${before.heapMB} → ${heapWhilePaused} MB`);
+    console.info(
+      `slow reader: server sent ${sent.map((b) => Math.round(b / 1024)).join(" → ")} KiB while paused (stream ≈ ${Math.round(streamBytes / MB)} MiB); heap ${before.heapMB} → ${heapWhilePaused} MB`,
+    );
     expect(sent.at(-1)).toBe(sent[1]); // no progress while the reader is paused: flow control holds
     expect(sent.at(-1) ?? 0).toBeLessThan(1 * MB); // about one HTTP/2 window (64 KiB), not the stream
     expect(heapWhilePaused).toBeLessThan(before.heapMB + 40);
@@ -194,7 +219,12 @@ describe("slow readers", () => {
   it("a watcher that stops reading is ended with RESOURCE_EXHAUSTED once 1,000 changes are queued for it", async () => {
     const session = await connectHttp2(service.port);
     try {
-      const stream = session.request({ ":method": "POST", ":path": "/org.users.v1.UsersService/WatchUsers", "content-type": "application/grpc", te: "trailers" });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/org.users.v1.UsersService/WatchUsers",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
       stream.pause(); // never reads until the changes are made
       const chunks: Buffer[] = [];
       let trailers: http2.IncomingHttpHeaders | undefined;
@@ -219,7 +249,9 @@ describe("slow readers", () => {
       await withTimeout("the watch to end", closed, 30_000);
       const { messages } = parseFrames(Buffer.concat(chunks));
       expect(trailers?.["grpc-status"]).toBe(String(Status.RESOURCE_EXHAUSTED));
-      expect(decodeURIComponent(String(trailers?.["grpc-message"]))).toMatch(/^watcher fell more than 1000 changes behind; read the users again/);
+      expect(decodeURIComponent(String(trailers?.["grpc-message"]))).toMatch(
+        /^watcher fell more than 1000 changes behind; read the users again/,
+      );
       expect(messages.length).toBeGreaterThan(0);
       expect(messages.length).toBeLessThan(2500);
       await waitFor("the watcher to be gone", async () => ((await watching()) === 0 ? true : undefined));

@@ -3,7 +3,7 @@
 // latency printed at the end. ~12 s in the normal run; `pnpm run soak` (SOAK=1) runs 60 s.
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { type UsersClient, createUsersClient } from "@org/client";
+import { createUsersClient, type UsersClient } from "@org/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { percentile, startLoad } from "./helpers/load.js";
 import { fetchMetrics, sumOf } from "./helpers/metrics.js";
@@ -28,11 +28,15 @@ async function memory(): Promise<{ heapMB: number; rssMB: number }> {
 }
 
 beforeAll(async () => {
-  service = await startService({ metrics: true, nodeArgs: ["--expose-gc", "--require", join(import.meta.dirname, "fixtures/gc-on-signal.cjs")] });
+  service = await startService({
+    metrics: true,
+    nodeArgs: ["--expose-gc", "--require", join(import.meta.dirname, "fixtures/gc-on-signal.cjs")],
+  });
   client = createUsersClient({ target: `127.0.0.1:${service.port}`, tracing: false });
   const result = await client.bulkCreateUsers(
     (async function* () {
-      for (let i = 0; i < 500; i++) yield { user: { name: `Soak ${i}`, email: `soak-${i}@example.org`, tags: [i % 10 === 0 ? "tenth" : "other"] } };
+      for (let i = 0; i < 500; i++)
+        yield { user: { name: `Soak ${i}`, email: `soak-${i}@example.org`, tags: [i % 10 === 0 ? "tenth" : "other"] } };
     })(),
   );
   pool.push(...result.createdIds);
@@ -100,7 +104,10 @@ describe(`soak: ${DURATION_MS / 1000} s of mixed calls at concurrency ${CONCURRE
             }
             case "create": {
               const requestId = randomUUID();
-              const { user } = await client.createUser({ user: { name: `Created ${i}`, email: `created-${requestId}@example.org` }, requestId });
+              const { user } = await client.createUser({
+                user: { name: `Created ${i}`, email: `created-${requestId}@example.org` },
+                requestId,
+              });
               if (user) createdForDelete.push(user.id);
               return;
             }
@@ -118,7 +125,12 @@ describe(`soak: ${DURATION_MS / 1000} s of mixed calls at concurrency ${CONCURRE
               let n = 0;
               for await (const r of client.syncUsers(
                 (async function* () {
-                  yield { operation: { $case: "upsert" as const, value: { id: pick(i), name: `Synced ${i}`, email: `soak-${pool.indexOf(pick(i))}@example.org` } } };
+                  yield {
+                    operation: {
+                      $case: "upsert" as const,
+                      value: { id: pick(i), name: `Synced ${i}`, email: `soak-${pool.indexOf(pick(i))}@example.org` },
+                    },
+                  };
                   yield { operation: { $case: "delete" as const, value: { id: `missing-${i}` } } };
                 })(),
               )) {
@@ -131,7 +143,9 @@ describe(`soak: ${DURATION_MS / 1000} s of mixed calls at concurrency ${CONCURRE
         },
       });
       const result = await load.done;
-      await waitFor("no calls in flight", async () => (sumOf(await fetchMetrics(service.metricsPort ?? 0), "grpc_server_calls_in_flight") === 0 ? true : undefined));
+      await waitFor("no calls in flight", async () =>
+        sumOf(await fetchMetrics(service.metricsPort ?? 0), "grpc_server_calls_in_flight") === 0 ? true : undefined,
+      );
       const after = await memory();
 
       const sorted = [...result.latenciesMs].sort((a, b) => a - b);

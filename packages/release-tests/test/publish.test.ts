@@ -6,8 +6,8 @@ import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UsersServiceDefinition, Role, type UsersServiceImplementation } from "@org/api/org/users/v1";
-import { createServer, ServerError, Status, type Server } from "nice-grpc";
+import { Role, UsersServiceDefinition, type UsersServiceImplementation } from "@org/api/org/users/v1";
+import { createServer, type Server, ServerError, Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./helpers/exec.js";
 import { type LocalRegistry, startLocalRegistry } from "./helpers/registry.js";
@@ -204,15 +204,14 @@ describe("a fresh project outside the workspace", () => {
     await run("npm", ["install", ...install, "--no-audit", "--no-fund", "--prefer-online", "--omit-lockfile-registry-resolved=false"], {
       cwd: project,
       env: { npm_config_userconfig: join(work, "empty-npmrc") },
+      cleanNpmConfig: true,
       timeoutMs: 150_000,
     });
     for (const [name, source] of Object.entries(consumerSources(hasClient))) writeFileSync(join(project, name), source);
   }, 180_000);
 
   it(`npm install ${consumerPackage} resolves it from the local registry`, () => {
-    const lock = readJson<{ packages: Record<string, { version?: string; resolved?: string }> }>(
-      join(project, "package-lock.json"),
-    );
+    const lock = readJson<{ packages: Record<string, { version?: string; resolved?: string }> }>(join(project, "package-lock.json"));
     const entry = lock.packages[`node_modules/${consumerPackage}`];
     expect(entry?.version).toBe(published.get(consumerPackage)?.manifest.version);
     expect(entry?.resolved).toContain(registry?.url);
@@ -243,14 +242,26 @@ describe("a fresh project outside the workspace", () => {
     );
     await run(bin("tsc"), ["-p", "tsconfig.json"], { cwd: project });
     // The same program with a number where the id string goes must fail: the types are real, not `any`.
-    writeFileSync(
-      join(project, "wrong.mts"),
-      readFileSync(join(project, "consumer.mts"), "utf8").replace('{ id: "u-1" }', "{ id: 1 }"),
-    );
+    writeFileSync(join(project, "wrong.mts"), readFileSync(join(project, "consumer.mts"), "utf8").replace('{ id: "u-1" }', "{ id: 1 }"));
     await expect(
-      run(bin("tsc"), ["--noEmit", "--strict", "--module", "NodeNext", "--skipLibCheck", "--typeRoots", join(here, "../node_modules/@types"), "--types", "node", "wrong.mts"], {
-        cwd: project,
-      }),
+      run(
+        bin("tsc"),
+        [
+          "--noEmit",
+          "--strict",
+          "--module",
+          "NodeNext",
+          "--skipLibCheck",
+          "--typeRoots",
+          join(here, "../node_modules/@types"),
+          "--types",
+          "node",
+          "wrong.mts",
+        ],
+        {
+          cwd: project,
+        },
+      ),
     ).rejects.toThrow(/TS2322/);
   });
 
@@ -377,7 +388,12 @@ function bareImports(source: string): string[] {
   ].map((m) => m[1] as string);
   return specs
     .filter((s) => !s.startsWith(".") && !s.startsWith("/") && !isBuiltin(s))
-    .map((s) => s.split("/").slice(0, s.startsWith("@") ? 2 : 1).join("/"));
+    .map((s) =>
+      s
+        .split("/")
+        .slice(0, s.startsWith("@") ? 2 : 1)
+        .join("/"),
+    );
 }
 
 /** Names of every package under a node_modules folder, nested ones included. */
@@ -398,7 +414,5 @@ function installedPackages(nodeModules: string): string[] {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }

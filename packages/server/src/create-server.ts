@@ -2,23 +2,24 @@ import type { Server as HttpServer } from "node:http";
 import { setImmediate as nextMacrotask, setTimeout as sleep } from "node:timers/promises";
 import { loadDescriptorSet } from "@org/api/descriptor-set";
 import type { CompatServiceDefinition, ServiceImplementation } from "nice-grpc";
-import { ServerError, Status, type ServerMiddleware } from "nice-grpc-common";
+import { ServerError, type ServerMiddleware, Status } from "nice-grpc-common";
 import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
-import { pino, type DestinationStream, type Logger } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { OrgCallContext } from "./context.js";
 import { HealthStatuses } from "./health.js";
 import { CallControl } from "./internal/call-control.js";
-import { withStrictDecoding } from "./internal/request-decoding.js";
 import { createGrpcServer, type GrpcServer } from "./internal/grpc-server.js";
-import { serveMetrics } from "./internal/metrics-http.js";
-import { builtInMiddleware, type BuiltInMiddlewareName } from "./middleware-order.js";
 import { ServerMetrics } from "./internal/metrics.js";
+import { serveMetrics } from "./internal/metrics-http.js";
+import { withStrictDecoding } from "./internal/request-decoding.js";
+import { type BuiltInMiddlewareName, builtInMiddleware } from "./middleware-order.js";
 import { defaults, type ServerOptions } from "./options.js";
 import { reflectionServices } from "./reflection.js";
 import { channelOptions, serverCredentials } from "./transport.js";
 
 /** Middleware a team adds, server-wide or per service; sees `OrgCallContext`. */
+// biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
 export type OrgServerMiddleware<Ext = {}> = ServerMiddleware<Ext, OrgCallContext>;
 
 /** Options of `server.add()`. */
@@ -38,6 +39,7 @@ export interface OrgServer {
    * Registers a service implementation (any nice-grpc definition). Methods left out answer
    * UNIMPLEMENTED. Before `listen()`.
    */
+  // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
   add<Service extends CompatServiceDefinition, Ext = {}>(
     definition: Service,
     implementation: Partial<ServiceImplementation<Service, OrgCallContext & Ext>>,
@@ -86,7 +88,10 @@ function serviceName(definition: CompatServiceDefinition): string {
 /** The implementation with an UNIMPLEMENTED answer for every method it leaves out. */
 function completeImplementation(definition: CompatServiceDefinition, implementation: object): object {
   const def = definition as { methods?: Record<string, unknown> };
-  const names = typeof def.methods === "object" && def.methods !== null && "fullName" in definition ? Object.keys(def.methods) : Object.keys(definition);
+  const names =
+    typeof def.methods === "object" && def.methods !== null && "fullName" in definition
+      ? Object.keys(def.methods)
+      : Object.keys(definition);
   const impl = implementation as Record<string, unknown>;
   const missing = names.filter((name) => typeof impl[name] !== "function");
   if (missing.length === 0) return implementation;
@@ -97,7 +102,8 @@ function completeImplementation(definition: CompatServiceDefinition, implementat
     };
   }
   // Keep the implementation's own methods bound to it.
-  for (const name of names) if (!missing.includes(name)) filled[name] = (impl[name] as Function).bind(implementation);
+  for (const name of names)
+    if (!missing.includes(name)) filled[name] = (impl[name] as (...args: unknown[]) => unknown).bind(implementation);
   return filled;
 }
 
@@ -115,7 +121,13 @@ function createLogger(options: ServerOptions): { logger: Logger; flusher: (() =>
     // LOG_BATCH_BYTES (each asynchronous write also wakes a libuv thread) and flush at least every
     // LOG_FLUSH_MS (and on shutdown/exit). Lines go in as Buffers: in string mode sonic-boom
     // appends each line to one string and measures it (flattening it) on every write.
-    const stdout = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, maxWrite: 2 * LOG_BATCH_BYTES, contentMode: "buffer" });
+    const stdout = pino.destination({
+      dest: 1,
+      sync: false,
+      minLength: LOG_BATCH_BYTES,
+      maxWrite: 2 * LOG_BATCH_BYTES,
+      contentMode: "buffer",
+    });
     flusher = () => stdout.flush();
     destination = {
       write: (line: string) => stdout.write(Buffer.from(line) as unknown as string),
@@ -257,7 +269,11 @@ export function createServer(options: ServerOptions = {}): OrgServer {
       s.add(withStrictDecoding(HealthDefinition), HealthServiceImpl(health.state));
       if (reflection) {
         const descriptorSet = options.reflectionDescriptorSet ?? loadDescriptorSet();
-        for (const r of reflectionServices(descriptorSet, services.map((e) => e.name))) s.add(withStrictDecoding(r.definition), r.implementation);
+        for (const r of reflectionServices(
+          descriptorSet,
+          services.map((e) => e.name),
+        ))
+          s.add(withStrictDecoding(r.definition), r.implementation);
       }
       nice = s;
       let port: number;
@@ -286,7 +302,10 @@ export function createServer(options: ServerOptions = {}): OrgServer {
       }
       health.serving(services.map((e) => e.name));
       if (options.handleSignals ?? true) installSignalHandlers();
-      logger.info({ port, metricsPort, services: services.map((e) => e.name), reflection, tls: options.tls !== undefined }, "grpc server listening");
+      logger.info(
+        { port, metricsPort, services: services.map((e) => e.name), reflection, tls: options.tls !== undefined },
+        "grpc server listening",
+      );
       return port;
     },
     shutdown() {

@@ -101,7 +101,10 @@ class EnvReader {
   list(name: string): string[] | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
-    const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const items = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     return items;
   }
 
@@ -173,7 +176,9 @@ export function serverOptionsFromEnv(env: Env = process.env): ServerOptions {
       ...(optional !== undefined && { optional }),
     };
   } else if (issuer !== undefined || audience !== undefined) {
-    throw new Error("AUTH_JWT_ISSUER/AUTH_JWT_AUDIENCE: expected one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWKS_URL to be set too");
+    throw new Error(
+      "AUTH_JWT_ISSUER/AUTH_JWT_AUDIENCE: expected one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWKS_URL to be set too",
+    );
   }
 
   // TLS: cert and key together; a CA turns on mTLS.
@@ -181,7 +186,9 @@ export function serverOptionsFromEnv(env: Env = process.env): ServerOptions {
   const keyFile = r.file("TLS_KEY_FILE");
   const caFile = r.file("TLS_CA_FILE");
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new Error(`${certFile === undefined ? "TLS_CERT_FILE" : "TLS_KEY_FILE"}: expected a PEM file path (TLS_CERT_FILE and TLS_KEY_FILE go together)`);
+    throw new Error(
+      `${certFile === undefined ? "TLS_CERT_FILE" : "TLS_KEY_FILE"}: expected a PEM file path (TLS_CERT_FILE and TLS_KEY_FILE go together)`,
+    );
   }
   if (caFile !== undefined && certFile === undefined) {
     throw new Error("TLS_CA_FILE: expected TLS_CERT_FILE and TLS_KEY_FILE to be set too (mTLS needs a server certificate)");

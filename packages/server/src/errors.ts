@@ -1,5 +1,5 @@
 import { Status } from "nice-grpc-common";
-import { BadRequest, ErrorInfo, RetryInfo, RichServerError, type ErrorDetails } from "nice-grpc-error-details";
+import { BadRequest, type ErrorDetails, ErrorInfo, RetryInfo, RichServerError } from "nice-grpc-error-details";
 
 /** One invalid field of a request, for `google.rpc.BadRequest`. */
 export interface FieldViolation {

@@ -22,7 +22,7 @@
 import type { Logger } from "pino";
 import type { ServerMetrics } from "./internal/metrics.js";
 import { authStep, DEFAULT_EXEMPT, exemptionMatcher } from "./middleware/auth.js";
-import { core, type Core } from "./middleware/core.js";
+import { type Core, core } from "./middleware/core.js";
 import { rateLimitStep } from "./middleware/rate-limit.js";
 import type { ServerOptions } from "./options.js";
 
@@ -47,7 +47,12 @@ export interface BuiltInChain {
 }
 
 /** The built-in middleware enabled by `options`, in order. */
-export function builtInMiddleware(options: ServerOptions, logger: Logger, metrics: ServerMetrics | undefined, ownLogger: boolean): BuiltInChain {
+export function builtInMiddleware(
+  options: ServerOptions,
+  logger: Logger,
+  metrics: ServerMetrics | undefined,
+  ownLogger: boolean,
+): BuiltInChain {
   const tracing = options.tracing ?? true;
   const requireDeadline = options.requireDeadline ?? false;
   const steps: BuiltInMiddlewareName[] = ["requestContext"];

@@ -1,4 +1,4 @@
-import type { Logger, DestinationStream, LevelWithSilent } from "pino";
+import type { DestinationStream, LevelWithSilent, Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AuthOptions } from "./middleware/auth.js";
 import type { RateLimitOptions } from "./middleware/rate-limit.js";

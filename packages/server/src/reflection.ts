@@ -23,7 +23,11 @@ export function describedServices(descriptorSet: Uint8Array): Set<string> {
 /** Both reflection services for the given descriptor set, listing `services`. */
 export function reflectionServices(descriptorSet: Uint8Array, services: readonly string[]) {
   const described = describedServices(descriptorSet);
-  const listed = [...services.filter((s) => described.has(s)), "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
+  const listed = [
+    ...services.filter((s) => described.has(s)),
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+  ];
   const implementation = ServerReflection(descriptorSet, listed);
   return [
     { definition: ServerReflectionService, implementation },

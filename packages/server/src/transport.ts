@@ -38,7 +38,11 @@ export function serverCredentials(tls: TlsOptions | undefined): ServerCredential
   const key = pem(tls.key, tls.keyFile, "key");
   if (cert === undefined || key === undefined) throw new Error("tls needs a certificate (cert/certFile) and a key (key/keyFile)");
   const ca = pem(tls.ca, tls.caFile, "ca");
-  return ServerCredentials.createSsl(ca ?? null, [{ cert_chain: cert, private_key: key }], ca !== undefined && (tls.requireClientCert ?? true));
+  return ServerCredentials.createSsl(
+    ca ?? null,
+    [{ cert_chain: cert, private_key: key }],
+    ca !== undefined && (tls.requireClientCert ?? true),
+  );
 }
 
 /** grpc-js channel options from the transport fields of `ServerOptions`. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { Metadata, Status } from "nice-grpc-common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callLines, rejection, startServer, waitFor, type TestServer } from "./helpers.js";
+import { callLines, rejection, startServer, type TestServer, waitFor } from "./helpers.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef-test-secret";
 
@@ -125,7 +125,10 @@ describe("auth: public key and JWKS", () => {
     const err = await rejection(() => t.client.getUser({ id: "1" }, bearer(unknownKid)));
     expect(err.code).toBe(Status.UNAUTHENTICATED);
     expect(err.details).toMatch(/^bad token signature/);
-    const wrongAudience = await new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setAudience("other").sign(keys.privateKey);
+    const wrongAudience = await new SignJWT({ sub: "x" })
+      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setAudience("other")
+      .sign(keys.privateKey);
     expect((await rejection(() => t.client.getUser({ id: "1" }, bearer(wrongAudience)))).details).toBe('token claim "aud" check failed');
   });
 });

@@ -14,7 +14,15 @@ const withoutTime = (line: string) => line.replace(/"time":"[^"]+"/, '"time":"T"
 describe("the per-call log line", () => {
   const cases = [
     { requestId: "r-1", method: "/org.users.v1.UsersService/GetUser", code: "OK", durationMs: 0.123, peer: "127.0.0.1:5000" },
-    { requestId: "6f1c2a9e-7b4d-4c6e-9a1f-5d8e2b7c4a10", method: "/a.B/C", code: "NOT_FOUND", durationMs: 12, peer: "[::1]:1", principal: 'ali"ce\\x', traceId: "4bf92f3577b34da6a3ce929d0e0e4736" },
+    {
+      requestId: "6f1c2a9e-7b4d-4c6e-9a1f-5d8e2b7c4a10",
+      method: "/a.B/C",
+      code: "NOT_FOUND",
+      durationMs: 12,
+      peer: "[::1]:1",
+      principal: 'ali"ce\\x',
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    },
     { requestId: "x", method: '/we"ird\n.Svc/M', code: 17, durationMs: 1e-3, peer: "unknown", principal: "é🙂\u0001" },
   ];
 
@@ -22,7 +30,15 @@ describe("the per-call log line", () => {
     for (const c of cases) {
       const viaPino = logger();
       viaPino.log.info(
-        { requestId: c.requestId, method: c.method, code: c.code, durationMs: c.durationMs, peer: c.peer, principal: c.principal, traceId: c.traceId },
+        {
+          requestId: c.requestId,
+          method: c.method,
+          code: c.code,
+          durationMs: c.durationMs,
+          peer: c.peer,
+          principal: c.principal,
+          traceId: c.traceId,
+        },
         "grpc call",
       );
       const fast = logger();
@@ -43,7 +59,15 @@ describe("the per-call log line", () => {
   it("follows the logger's bindings and level prefixes", () => {
     const { log, lines } = logger();
     log.setBindings({ service: "users" });
-    new CallLog(log, "grpc call").write({ levelValue: 40, requestId: "r", methodAndCode: ',"method":"/a.B/C","code":"UNAVAILABLE"', durationMs: 1, peer: "p", principal: undefined, traceId: undefined });
+    new CallLog(log, "grpc call").write({
+      levelValue: 40,
+      requestId: "r",
+      methodAndCode: ',"method":"/a.B/C","code":"UNAVAILABLE"',
+      durationMs: 1,
+      peer: "p",
+      principal: undefined,
+      traceId: undefined,
+    });
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, service: "users", code: "UNAVAILABLE" });
     expect(typeof JSON.parse(lines[0]!).time).toBe("string");
   });

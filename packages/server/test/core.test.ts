@@ -1,8 +1,8 @@
 import { connect } from "node:http2";
 import { BulkCreateUsersRequest, GetUserRequest, UsersServiceDefinition } from "@org/api/org/users/v1";
+import { isAbortError } from "abort-controller-x";
 import { ClientError, Metadata, Status } from "nice-grpc-common";
 import { BadRequest, ErrorInfo, RichClientError } from "nice-grpc-error-details";
-import { isAbortError } from "abort-controller-x";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../src/index.js";
 import { INTERNAL_MESSAGE as INTERNAL_MESSAGE_FOR_TESTS } from "../src/middleware/core.js";
@@ -20,7 +20,11 @@ describe("core", () => {
   it("refuses use()/add() after listen()", async () => {
     const t = await startServer();
     expect(() => t.server.add(UsersServiceDefinition, usersImpl())).toThrow(/before listen/);
-    expect(() => t.server.use(async function* (call, ctx) { return yield* call.next(call.request, ctx); })).toThrow(/before listen/);
+    expect(() =>
+      t.server.use(async function* (call, ctx) {
+        return yield* call.next(call.request, ctx);
+      }),
+    ).toThrow(/before listen/);
   });
 
   it("listen fails when the port is taken", async () => {
@@ -159,7 +163,13 @@ describe("deadlines", () => {
     for (const timeout of ["1u", "0m", "500n"]) {
       const session = connect(`http://${t.address}`);
       const status = await new Promise<string | undefined>((resolve) => {
-        const stream = session.request({ ":method": "POST", ":path": "/org.users.v1.UsersService/GetUser", "content-type": "application/grpc", te: "trailers", "grpc-timeout": timeout });
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/org.users.v1.UsersService/GetUser",
+          "content-type": "application/grpc",
+          te: "trailers",
+          "grpc-timeout": timeout,
+        });
         let code: string | undefined;
         stream.on("response", (h) => (code ??= h["grpc-status"] as string | undefined));
         stream.on("trailers", (h) => (code ??= h["grpc-status"] as string | undefined));
@@ -181,7 +191,11 @@ describe("deadlines", () => {
     const ok = await rawGetUser(t.address, "1", { deadlineMs: 2000 });
     expect(ok.user?.id).toBe("1");
     await waitFor(() => callLines(t.logs).length === 2);
-    expect(callLines(t.logs).map((l) => l.code).sort()).toEqual(["INVALID_ARGUMENT", "OK"]);
+    expect(
+      callLines(t.logs)
+        .map((l) => l.code)
+        .sort(),
+    ).toEqual(["INVALID_ARGUMENT", "OK"]);
   });
 });
 

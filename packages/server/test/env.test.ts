@@ -52,7 +52,11 @@ describe("serverOptionsFromEnv", () => {
       maxConnectionIdleMs: 600000,
       maxConnectionAgeMs: 1800000,
       auth: {
-        jwt: { jwksUrl: "https://issuer.example/.well-known/jwks.json", issuer: ["https://issuer.example"], audience: ["users-api", "admin-api"] },
+        jwt: {
+          jwksUrl: "https://issuer.example/.well-known/jwks.json",
+          issuer: ["https://issuer.example"],
+          audience: ["users-api", "admin-api"],
+        },
         optional: false,
       },
       tls: { certFile: file, keyFile: file, caFile: file },
@@ -81,7 +85,10 @@ describe("serverOptionsFromEnv", () => {
     [{ AUTH_JWKS_URL: "not a url" }, /^AUTH_JWKS_URL: expected an http\(s\) URL/],
     [{ AUTH_JWT_SECRET: "s".repeat(32), AUTH_JWKS_URL: "https://x.example/jwks" }, /expected only one of AUTH_JWT_SECRET/],
     [{ AUTH_JWT_ISSUER: "https://x.example" }, /^AUTH_JWT_ISSUER\/AUTH_JWT_AUDIENCE: expected one of/],
-    [{ AUTH_JWT_PUBLIC_KEY_FILE: "/no/such/key.pem" }, /^AUTH_JWT_PUBLIC_KEY_FILE: expected a path to an existing file, got "\/no\/such\/key.pem"/],
+    [
+      { AUTH_JWT_PUBLIC_KEY_FILE: "/no/such/key.pem" },
+      /^AUTH_JWT_PUBLIC_KEY_FILE: expected a path to an existing file, got "\/no\/such\/key.pem"/,
+    ],
     [{ TLS_CERT_FILE: new URL(import.meta.url).pathname }, /^TLS_KEY_FILE: expected a PEM file path/],
     [{ RATE_LIMIT_RPS: "-1" }, /^RATE_LIMIT_RPS: expected a positive number, got "-1"/],
     [{ RATE_LIMIT_BURST: "10" }, /^RATE_LIMIT_BURST: expected RATE_LIMIT_RPS/],

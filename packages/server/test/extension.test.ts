@@ -20,7 +20,9 @@ describe("extending the server", () => {
         return { user: { id, name: `${ctx.tenant}/${ctx.requestId}`, email: ctx.deadline ? "has-deadline" : "" } };
       },
     };
-    const t = await startServer({}, (server) => server.add<typeof UsersServiceDefinition, { tenant: string }>(UsersServiceDefinition, impl, { middleware: [tenant] }));
+    const t = await startServer({}, (server) =>
+      server.add<typeof UsersServiceDefinition, { tenant: string }>(UsersServiceDefinition, impl, { middleware: [tenant] }),
+    );
     const { user } = await t.client.getUser({ id: "1" }, { metadata: Metadata({ "x-tenant": "acme", "x-request-id": "r9" }) });
     expect(user).toMatchObject({ name: "acme/r9", email: "has-deadline" });
   });

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createClient } from "nice-grpc";
 import { Status } from "nice-grpc-common";
-import { HealthCheckResponse_ServingStatus as S, HealthDefinition } from "nice-grpc-server-health/lib/proto/grpc/health/v1/health.js";
+import { HealthDefinition, HealthCheckResponse_ServingStatus as S } from "nice-grpc-server-health/lib/proto/grpc/health/v1/health.js";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../src/index.js";
 import { rejection, startServer, usersImpl, waitFor } from "./helpers.js";

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { delay, forever } from "abort-controller-x";
 import * as grpc from "@grpc/grpc-js";
 import { GetUserRequest, GetUserResponse, UsersServiceDefinition, type UsersServiceImplementation } from "@org/api/org/users/v1";
-import { createChannel, createClientFactory, type Channel, type ChannelCredentials, type Client } from "nice-grpc";
+import { delay, forever } from "abort-controller-x";
+import { type Channel, type ChannelCredentials, type Client, createChannel, createClientFactory } from "nice-grpc";
+import { type DeadlineOptions, deadlineMiddleware } from "nice-grpc-client-middleware-deadline";
 import { ServerError, Status } from "nice-grpc-common";
-import { deadlineMiddleware, type DeadlineOptions } from "nice-grpc-client-middleware-deadline";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { afterEach } from "vitest";
 import { createServer, invalidArgument, notFound, type OrgCallContext, type OrgServer, type ServerOptions } from "../src/index.js";
@@ -22,7 +22,8 @@ export function usersImpl(): UsersServiceImplementation<OrgCallContext> {
   return {
     async getUser({ id }, ctx) {
       if (id === "boom") throw new Error("db password is hunter2");
-      if (id === "missing") throw notFound(`user ${id} not found`, { info: { reason: "USER_NOT_FOUND", domain: "users.test", metadata: { id } } });
+      if (id === "missing")
+        throw notFound(`user ${id} not found`, { info: { reason: "USER_NOT_FOUND", domain: "users.test", metadata: { id } } });
       if (id.startsWith("slow:")) await delay(ctx.signal, Number(id.slice(5)));
       if (id === "hang") {
         try {
@@ -205,7 +206,9 @@ export function rawGetUser(
 
 /** Calls the server is running right now (from its `grpc_server_calls_in_flight` gauge). */
 export async function inFlight(server: OrgServer): Promise<number> {
-  const metric = server.metricsRegistry.getSingleMetric("grpc_server_calls_in_flight") as unknown as { get(): { values: { value: number }[] } };
+  const metric = server.metricsRegistry.getSingleMetric("grpc_server_calls_in_flight") as unknown as {
+    get(): { values: { value: number }[] };
+  };
   return metric.get().values[0]?.value ?? 0;
 }
 

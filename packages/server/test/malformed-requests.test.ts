@@ -2,7 +2,13 @@
 // oversized metadata — written with node:http2, and the status each one gets before any handler runs.
 import http2 from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CreateUserRequest, GetUserRequest, SyncUsersRequest, UsersServiceDefinition, type UsersServiceImplementation } from "@org/api/org/users/v1";
+import {
+  CreateUserRequest,
+  GetUserRequest,
+  SyncUsersRequest,
+  UsersServiceDefinition,
+  type UsersServiceImplementation,
+} from "@org/api/org/users/v1";
 import { Metadata } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
@@ -73,7 +79,10 @@ function rawCall(
 }
 
 /** The fixture, counting the handler runs that would write. */
-function countingImpl(): { impl: UsersServiceImplementation<OrgCallContext>; runs: { createUser: number; bulkItems: number; bulkAborted: number } } {
+function countingImpl(): {
+  impl: UsersServiceImplementation<OrgCallContext>;
+  runs: { createUser: number; bulkItems: number; bulkAborted: number };
+} {
   const runs = { createUser: 0, bulkItems: 0, bulkAborted: 0 };
   const base = usersImpl();
   return {
@@ -97,7 +106,9 @@ function countingImpl(): { impl: UsersServiceImplementation<OrgCallContext>; run
 }
 
 const createUser = "/org.users.v1.UsersService/CreateUser";
-const valid = Buffer.from(CreateUserRequest.encode(CreateUserRequest.fromPartial({ user: { name: "Zoë", email: "zoe@example.org" } })).finish());
+const valid = Buffer.from(
+  CreateUserRequest.encode(CreateUserRequest.fromPartial({ user: { name: "Zoë", email: "zoe@example.org" } })).finish(),
+);
 
 describe("malformed requests", () => {
   it("answers undecodable bytes with INVALID_ARGUMENT naming the problem, not INTERNAL, and runs no handler", async () => {
@@ -121,7 +132,10 @@ describe("malformed requests", () => {
     bad[at + 2] = 0xc3;
     bad[at + 3] = 0x28; // 0xC3 followed by a non-continuation byte
     const reply = await rawCall(t.address, createUser, frame(bad));
-    expect(reply).toMatchObject({ grpcStatus: Status.INVALID_ARGUMENT, grpcMessage: "malformed request message: a string field is not valid UTF-8" });
+    expect(reply).toMatchObject({
+      grpcStatus: Status.INVALID_ARGUMENT,
+      grpcMessage: "malformed request message: a string field is not valid UTF-8",
+    });
     expect(runs.createUser).toBe(0);
     const { user } = await t.client.createUser({ user: { name: "Zoë", email: "zoe@example.org" } });
     expect(user?.name).toBe("Zoë");
@@ -142,7 +156,11 @@ describe("malformed requests", () => {
   it("fails a client stream whose last frame is truncated instead of answering OK without it", async () => {
     const { impl, runs } = countingImpl();
     const t = await startServer({}, (s) => s.add(UsersServiceDefinition, impl));
-    const reply = await rawCall(t.address, "/org.users.v1.UsersService/BulkCreateUsers", Buffer.concat([frame(valid), frame(valid.subarray(0, 3), valid.length)]));
+    const reply = await rawCall(
+      t.address,
+      "/org.users.v1.UsersService/BulkCreateUsers",
+      Buffer.concat([frame(valid), frame(valid.subarray(0, 3), valid.length)]),
+    );
     expect(reply).toMatchObject({ grpcStatus: Status.INVALID_ARGUMENT, grpcMessage: expect.stringContaining("truncated frame") });
     expect(runs.bulkItems).toBe(1);
     expect(runs.bulkAborted).toBe(1); // the handler's signal aborted: it cannot answer OK
@@ -151,7 +169,11 @@ describe("malformed requests", () => {
   it("ends a client stream at an undecodable message with INVALID_ARGUMENT", async () => {
     const { impl, runs } = countingImpl();
     const t = await startServer({}, (s) => s.add(UsersServiceDefinition, impl));
-    const reply = await rawCall(t.address, "/org.users.v1.UsersService/BulkCreateUsers", Buffer.concat([frame(valid), frame(Buffer.from([0xff])), frame(valid)]));
+    const reply = await rawCall(
+      t.address,
+      "/org.users.v1.UsersService/BulkCreateUsers",
+      Buffer.concat([frame(valid), frame(Buffer.from([0xff])), frame(valid)]),
+    );
     expect(reply.grpcStatus).toBe(Status.INVALID_ARGUMENT);
     expect(reply.grpcMessage).toMatch(/^malformed request message/);
     expect(runs.bulkItems).toBeLessThanOrEqual(1); // never the item after the bad one
@@ -174,7 +196,8 @@ describe("malformed requests", () => {
         },
       }),
     );
-    const message = (id: string) => frame(SyncUsersRequest.encode(SyncUsersRequest.fromPartial({ operation: { $case: "delete", value: { id } } })).finish());
+    const message = (id: string) =>
+      frame(SyncUsersRequest.encode(SyncUsersRequest.fromPartial({ operation: { $case: "delete", value: { id } } })).finish());
     const parts = [message("a"), Buffer.concat([message("b"), frame(Buffer.from([0xff]))])];
     const reply = await rawCall(t.address, "/org.users.v1.UsersService/SyncUsers", parts, {}, { gapMs: 100, readAfterMs: 400 });
     expect(reply.grpcStatus).toBe(Status.INVALID_ARGUMENT);
@@ -186,24 +209,34 @@ describe("malformed requests", () => {
     const t = await startServer();
     const reply = await rawCall(t.address, "/grpc.health.v1.Health/Check", frame(Buffer.from([0x0a, 0x09, 0x61])));
     expect(reply.grpcStatus).toBe(Status.INVALID_ARGUMENT);
-    const ok = await rawCall(t.address, "/org.users.v1.UsersService/GetUser", frame(Buffer.from(GetUserRequest.encode({ id: "1" }).finish())));
+    const ok = await rawCall(
+      t.address,
+      "/org.users.v1.UsersService/GetUser",
+      frame(Buffer.from(GetUserRequest.encode({ id: "1" }).finish())),
+    );
     expect(ok.grpcStatus).toBe(Status.OK);
   });
 
   it("answers metadata over maxMetadataBytes (default 16 KiB) with RESOURCE_EXHAUSTED before any handler", async () => {
     const { impl, runs } = countingImpl();
     const t = await startServer({}, (s) => s.add(UsersServiceDefinition, impl));
-    const err = await rejection(() => t.client.createUser({ user: { name: "A" } }, { metadata: Metadata({ "x-big": "a".repeat(20_000) }) }));
+    const err = await rejection(() =>
+      t.client.createUser({ user: { name: "A" } }, { metadata: Metadata({ "x-big": "a".repeat(20_000) }) }),
+    );
     expect(err.code).toBe(Status.RESOURCE_EXHAUSTED);
     expect(err.details).toMatch(/^request metadata is \d+ bytes, over the server's limit of 16384 bytes$/);
     expect(runs.createUser).toBe(0);
-    expect((await t.client.createUser({ user: { name: "A" } }, { metadata: Metadata({ "x-big": "a".repeat(12_000) }) })).user?.name).toBe("A");
+    expect((await t.client.createUser({ user: { name: "A" } }, { metadata: Metadata({ "x-big": "a".repeat(12_000) }) })).user?.name).toBe(
+      "A",
+    );
     expect(runs.createUser).toBe(1);
   });
 
   it("takes its metadata limit from maxMetadataBytes; 0 turns the check off", async () => {
     const small = await startServer({ maxMetadataBytes: 1024 });
-    expect((await rejection(() => small.client.getUser({ id: "1" }, { metadata: Metadata({ "x-pad": "p".repeat(1100) }) }))).code).toBe(Status.RESOURCE_EXHAUSTED);
+    expect((await rejection(() => small.client.getUser({ id: "1" }, { metadata: Metadata({ "x-pad": "p".repeat(1100) }) }))).code).toBe(
+      Status.RESOURCE_EXHAUSTED,
+    );
     const off = await startServer({ maxMetadataBytes: 0 });
     expect((await off.client.getUser({ id: "1" }, { metadata: Metadata({ "x-pad": "p".repeat(40_000) }) })).user?.id).toBe("1");
   });

@@ -28,7 +28,9 @@ describe("metrics", () => {
     expect(res.status).toBe(200);
     expect(res.type).toMatch(/^text\/plain/);
     const m = res.body;
-    expect(m).toMatch(/grpc_server_handled_total\{grpc_type="unary",grpc_service="org.users.v1.UsersService",grpc_method="GetUser",grpc_code="OK"\} 2/);
+    expect(m).toMatch(
+      /grpc_server_handled_total\{grpc_type="unary",grpc_service="org.users.v1.UsersService",grpc_method="GetUser",grpc_code="OK"\} 2/,
+    );
     expect(m).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="GetUser",grpc_code="NOT_FOUND"\} 1/);
     expect(m).toMatch(/grpc_server_handling_seconds_count\{[^}]*grpc_method="GetUser",grpc_code="OK"\} 2/);
     expect(m).toMatch(/grpc_server_handling_seconds_bucket\{[^}]*grpc_method="GetUser",grpc_code="OK",le="\+Inf"\} 2/);

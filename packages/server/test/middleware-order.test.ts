@@ -1,5 +1,5 @@
-import { Metadata, type CallContext, type ServerMiddlewareCall } from "nice-grpc-common";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { type CallContext, Metadata, type ServerMiddlewareCall } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_MIDDLEWARE_ORDER, createServer, type OrgCallContext, type OrgServerMiddleware } from "../src/index.js";
 import { callLines, rejection, startServer, usersImpl, waitFor } from "./helpers.js";
@@ -13,7 +13,8 @@ describe("middleware order", () => {
     const quiet = { handleSignals: false, logLevel: "silent" } as const;
     expect(createServer(quiet).middleware).toEqual(["requestContext", "tracing", "observe", "errors"]);
     expect(
-      createServer({ ...quiet, tracing: false, requireDeadline: true, auth: { verify: () => undefined }, rateLimit: { rps: 1 } }).middleware,
+      createServer({ ...quiet, tracing: false, requireDeadline: true, auth: { verify: () => undefined }, rateLimit: { rps: 1 } })
+        .middleware,
     ).toEqual(["requestContext", "observe", "errors", "requireDeadline", "auth", "rateLimit"]);
   });
 
@@ -41,6 +42,7 @@ describe("middleware order", () => {
 
   it("errors thrown by user middleware get the same leak-free treatment and are logged", async () => {
     const t = await startServer({}, (server) => {
+      // biome-ignore lint/correctness/useYield: a middleware that fails before the handler runs
       server.use(async function* failing() {
         throw new Error("middleware internals");
       });

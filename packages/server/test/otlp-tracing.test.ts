@@ -8,7 +8,9 @@ describe("setupOtlpTracing", () => {
   it("does nothing when OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none", async () => {
     expect(await setupOtlpTracing({ env: { OTEL_SDK_DISABLED: "true" } })).toBeUndefined();
     expect(await setupOtlpTracing({ env: { OTEL_TRACES_EXPORTER: "none" } })).toBeUndefined();
-    await expect(setupOtlpTracing({ env: { OTEL_TRACES_EXPORTER: "zipkin" } })).rejects.toThrow(/^OTEL_TRACES_EXPORTER: expected otlp or none/);
+    await expect(setupOtlpTracing({ env: { OTEL_TRACES_EXPORTER: "zipkin" } })).rejects.toThrow(
+      /^OTEL_TRACES_EXPORTER: expected otlp or none/,
+    );
   });
 
   it("exports server spans over OTLP/HTTP to the endpoint from OTEL_* variables", async () => {

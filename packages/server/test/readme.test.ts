@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Status } from "nice-grpc-common";
-import { createChannel } from "nice-grpc";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { createChannel } from "nice-grpc";
+import { Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_MIDDLEWARE_ORDER, SERVER_ENV_VARS } from "../src/index.js";
 import { clientFactory, rejection } from "./helpers.js";

@@ -1,6 +1,6 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { createClient, type Channel } from "nice-grpc";
+import { type Channel, createClient } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import { ServerReflectionService } from "nice-grpc-server-reflection";
 import { ServerReflectionRequest } from "nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js";
@@ -33,7 +33,10 @@ describe("reflection", () => {
         listServices(),
         new ServerReflectionRequest().setFileContainingSymbol("org.users.v1.UsersService"),
       ]);
-      const names = list!.getListServicesResponse()!.getServiceList().map((s) => s.getName());
+      const names = list!
+        .getListServicesResponse()!
+        .getServiceList()
+        .map((s) => s.getName());
       expect(names).toContain("org.users.v1.UsersService");
       expect(names).toContain("grpc.reflection.v1alpha.ServerReflection");
       const [bytes] = file!.getFileDescriptorResponse()!.getFileDescriptorProtoList_asU8();
@@ -60,7 +63,12 @@ describe("reflection", () => {
     process.env.NODE_ENV = "production";
     const t = await startServer({ reflection: true });
     const [list] = await ask(t.channel, ServerReflectionService, [listServices()]);
-    expect(list!.getListServicesResponse()!.getServiceList().map((s) => s.getName())).toContain("org.users.v1.UsersService");
+    expect(
+      list!
+        .getListServicesResponse()!
+        .getServiceList()
+        .map((s) => s.getName()),
+    ).toContain("org.users.v1.UsersService");
   });
 
   it("can be disabled explicitly", async () => {

@@ -21,13 +21,43 @@ function openssl(...args: string[]) {
 function makeCertificates() {
   dir = mkdtempSync(join(tmpdir(), "org-server-tls-"));
   for (const ca of ["ca", "rogue-ca"]) {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=${ca}`);
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${ca}.key`,
+      "-out",
+      `${ca}.pem`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${ca}`,
+    );
   }
   writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   writeFileSync(file("client.ext"), "extendedKeyUsage=clientAuth\n");
   const leaf = (name: string, ca: string, ext: string) => {
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    openssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", ext);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${ca}.pem`,
+      "-CAkey",
+      `${ca}.key`,
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      "2",
+      "-extfile",
+      ext,
+    );
   };
   leaf("server", "ca", "server.ext");
   leaf("client", "ca", "client.ext");
@@ -101,7 +131,11 @@ describe("transport", () => {
       let pings = 0;
       session.on("ping", () => pings++);
       // Keep one call open so the connection is active.
-      const req = session.request({ ":method": "POST", ":path": "/org.users.v1.UsersService/WatchUsers", "content-type": "application/grpc" });
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/org.users.v1.UsersService/WatchUsers",
+        "content-type": "application/grpc",
+      });
       req.on("error", () => undefined);
       req.write(Buffer.from([0, 0, 0, 0, 0]));
       await waitFor(() => pings >= 2, 5000, "two keepalive pings");

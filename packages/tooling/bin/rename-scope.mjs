@@ -18,7 +18,7 @@ export function renameScope({ root, from, to, dryRun = false }) {
   if (!SCOPE.test(to)) throw new Error(`the new scope must be an npm scope like @acme (lower case), got ${JSON.stringify(to)}`);
   if (from === to) throw new Error(`the new scope is the current one (${to})`);
   // `@org` as a whole scope: not `@organisation`, not `@org-tools`.
-  const pattern = new RegExp(`${escape(from)}(?![\\w-])`, "g");
+  const pattern = new RegExp(`${escapeRegExp(from)}(?![\\w-])`, "g");
   const changed = [];
   for (const file of listFiles(root)) {
     const path = join(root, file);
@@ -37,7 +37,10 @@ function listFiles(root) {
   if (existsSync(join(root, ".git"))) {
     try {
       const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root });
-      return out.toString("utf8").split("\0").filter((f) => f && existsSync(join(root, f)));
+      return out
+        .toString("utf8")
+        .split("\0")
+        .filter((f) => f && existsSync(join(root, f)));
     } catch {
       // not a usable git checkout: walk the tree instead
     }
@@ -54,7 +57,7 @@ function listFiles(root) {
   return files;
 }
 
-function escape(text) {
+function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -94,4 +97,5 @@ function findRoot(dir) {
   }
 }
 
-if (process.argv[1] && statSync(process.argv[1]).isFile() && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) main();
+if (process.argv[1] && statSync(process.argv[1]).isFile() && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname))
+  main();

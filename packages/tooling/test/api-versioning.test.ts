@@ -13,7 +13,11 @@ const breakEmail = (proto: string) => proto.replace("string email = 3;", "string
 describe("a breaking change as a new API version", () => {
   let copy: RepoCopy;
   const env = () => ({ PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}` });
-  const breaking = () => run("buf", ["breaking", "proto", "--against", "packages/api/released/image.json", "--error-format", "json"], { cwd: copy.dir, env: env() });
+  const breaking = () =>
+    run("buf", ["breaking", "proto", "--against", "packages/api/released/image.json", "--error-format", "json"], {
+      cwd: copy.dir,
+      env: env(),
+    });
 
   beforeAll(() => {
     copy = copyRepository();
@@ -50,11 +54,7 @@ describe("a breaking change as a new API version", () => {
     await runOk(join(api, "node_modules/.bin/tsup"), [], { cwd: api, env: env() });
     const { stdout } = await runOk(
       process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        "const v2 = await import('@org/api/org/users/v2'); console.log(v2.UsersServiceDefinition.fullName)",
-      ],
+      ["--input-type=module", "-e", "const v2 = await import('@org/api/org/users/v2'); console.log(v2.UsersServiceDefinition.fullName)"],
       { cwd: api },
     );
     expect(stdout.trim()).toBe("org.users.v2.UsersService");

@@ -1,6 +1,6 @@
 // The repository's Biome configuration really has its type-aware rules on: code with a floating
 // promise, a promise where a condition belongs, or an unused expression fails the lint.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,18 +9,15 @@ import { repoRoot, rootBin, run } from "./helpers.js";
 let dir = "";
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "lint-config-"));
-  // The repository's own configuration, outside git (so without the VCS integration).
-  const config = JSON.parse(readFileSync(join(repoRoot, ".biome.json"), "utf8")) as Record<string, unknown>;
-  delete config.$schema;
-  config.vcs = { enabled: false };
-  writeFileSync(join(dir, ".biome.json"), JSON.stringify(config));
+  // The repository's own configuration, used outside git (so with --vcs-enabled=false).
+  copyFileSync(join(repoRoot, ".biome.jsonc"), join(dir, ".biome.jsonc"));
   copyFileSync(join(repoRoot, "tsconfig.base.json"), join(dir, "tsconfig.json"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function lint(source: string): Promise<{ code: number | null; rules: string[] }> {
   writeFileSync(join(dir, "sample.ts"), source);
-  const result = await run(rootBin("biome"), ["lint", "--reporter=json", "sample.ts"], { cwd: dir });
+  const result = await run(rootBin("biome"), ["lint", "--vcs-enabled=false", "--reporter=json", "sample.ts"], { cwd: dir });
   const report = JSON.parse(result.stdout) as { diagnostics: { category: string; severity: string }[] };
   return { code: result.code, rules: report.diagnostics.filter((d) => d.severity === "error").map((d) => d.category) };
 }

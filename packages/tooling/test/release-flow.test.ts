@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyRepository, type RepoCopy, repoRoot, rootBin, runOk } from "./helpers.js";
+import { copyRepository, type RepoCopy, repoRoot, runOk } from "./helpers.js";
 
 const publicPackages = ["api", "client", "server"];
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf8")) as T;
@@ -23,7 +23,7 @@ describe("pnpm release:version on a copy of the repository", () => {
     symlinkSync(join(repoRoot, "packages/api/node_modules"), join(copy.dir, "packages/api/node_modules"), "dir");
     writeFileSync(
       join(copy.dir, ".changeset/add-nickname.md"),
-      ['---', '"@org/client": minor', '---', '', 'Add `nickname` to users.', ''].join("\n"),
+      ["---", '"@org/client": minor', "---", "", "Add `nickname` to users.", ""].join("\n"),
     );
     // A compatible API change made for this release: a new optional field.
     const proto = join(copy.dir, "proto/org/users/v1/users.proto");

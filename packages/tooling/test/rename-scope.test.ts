@@ -45,7 +45,11 @@ describe("rename-scope on a copy of the repository", () => {
   it("leaves a workspace that installs from its frozen lockfile, builds and type-checks", async () => {
     const pnpm = rootBin("pnpm");
     const env = { CI: "true", npm_config_offline: "true" };
-    await runOk(pnpm, ["install", "--frozen-lockfile", "--offline", "--filter", "@acme/client..."], { cwd: copy.dir, env, timeoutMs: 150_000 });
+    await runOk(pnpm, ["install", "--frozen-lockfile", "--offline", "--filter", "@acme/client..."], {
+      cwd: copy.dir,
+      env,
+      timeoutMs: 150_000,
+    });
     await runOk(pnpm, ["--filter", "@acme/client...", "run", "build"], { cwd: copy.dir, env });
     await runOk(pnpm, ["--filter", "@acme/client", "run", "typecheck"], { cwd: copy.dir, env });
     // The built client loads under its new name (package self-reference through `exports`).

@@ -74,6 +74,8 @@ describe("release.yml", () => {
     expect(step?.with?.publish).toBe("pnpm run release:publish");
     expect(rootScripts["release:version"]).toContain("release-baseline.mjs");
     expect(rootScripts["release:publish"]).toContain("changeset publish");
-    expect(uses(job)).toEqual(expect.arrayContaining([expect.stringMatching(/^actions\/cache/), expect.stringMatching(/^pnpm\/action-setup/)]));
+    expect(uses(job)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^actions\/cache/), expect.stringMatching(/^pnpm\/action-setup/)]),
+    );
   });
 });

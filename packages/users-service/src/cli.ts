@@ -3,15 +3,7 @@
 // `--json` for scripts; the exit status is the gRPC status code (0 OK, 5 NOT_FOUND, …; a usage
 // error is 3, INVALID_ARGUMENT).
 import { parseArgs } from "node:util";
-import {
-  ChangeType,
-  ListUsersResponse,
-  Role,
-  User,
-  type DeepPartial,
-  type UserFilter,
-  WatchUsersResponse,
-} from "@org/api/org/users/v1";
+import { ChangeType, type DeepPartial, ListUsersResponse, Role, User, type UserFilter, WatchUsersResponse } from "@org/api/org/users/v1";
 import { CallError, createUsersClient, Status, type UsersClient } from "@org/client";
 
 const USAGE = `Usage: users [options] <command> [arguments]
@@ -159,7 +151,10 @@ function print(line: string): void {
 
 function printUser(user: User | undefined, json: boolean): void {
   if (!user) return;
-  if (json) return print(JSON.stringify(User.toJSON(user)));
+  if (json) {
+    print(JSON.stringify(User.toJSON(user)));
+    return;
+  }
   const a = user.address;
   const rows: [string, string][] = [
     ["id", user.id],
@@ -167,7 +162,12 @@ function printUser(user: User | undefined, json: boolean): void {
     ["email", user.email],
     ["role", roleName(user.role)],
     ["tags", user.tags.join(", ")],
-    ["labels", Object.entries(user.labels).map(([k, v]) => `${k}=${v}`).join(", ")],
+    [
+      "labels",
+      Object.entries(user.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", "),
+    ],
     ["address", a ? [a.street, a.postalCode, a.city, a.countryCode].filter(Boolean).join(", ") : ""],
     ["login count", user.loginCount.toString()],
     ["created", user.createTime?.toISOString() ?? ""],
@@ -181,7 +181,13 @@ function printTable(users: readonly User[]): void {
   const rows = users.map((u) => [u.id, u.name, u.email, roleName(u.role)]);
   const header = ["ID", "NAME", "EMAIL", "ROLE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  for (const row of [header, ...rows]) print(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  for (const row of [header, ...rows])
+    print(
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    );
 }
 
 function requireId(positionals: readonly string[], command: string): string {

@@ -41,9 +41,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const usersDb = rawDb === ":memory:" ? rawDb : resolve(cwd, rawDb);
   const rawSecret = env.USERS_PAGE_TOKEN_SECRET;
   if (rawSecret !== undefined && rawSecret !== "" && Buffer.byteLength(rawSecret) < 32) {
-    throw new Error(
-      "USERS_PAGE_TOKEN_SECRET: expected at least 32 characters (e.g. `openssl rand -base64 32`), shared by every replica",
-    );
+    throw new Error("USERS_PAGE_TOKEN_SECRET: expected at least 32 characters (e.g. `openssl rand -base64 32`), shared by every replica");
   }
   return {
     grpcListen: server.listenAddress ?? DEFAULT_GRPC_LISTEN,

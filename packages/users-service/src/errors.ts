@@ -1,5 +1,7 @@
 // The gRPC errors the handlers raise come from @org/server, so every service in the organisation
 // encodes rich details (BadRequest in grpc-status-details-bin) the same way.
+
+export type { FieldViolation } from "@org/server";
 export {
   aborted,
   alreadyExists,
@@ -8,4 +10,3 @@ export {
   resourceExhausted,
   unavailable,
 } from "@org/server";
-export type { FieldViolation } from "@org/server";

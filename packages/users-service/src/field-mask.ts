@@ -45,10 +45,7 @@ export function pathsGiven(user: User): UpdatablePath[] {
 }
 
 /** Resolves the request's mask into the paths to apply, or the violations naming each bad path. */
-export function resolveMask(
-  mask: readonly string[] | undefined,
-  user: User,
-): { paths: UpdatablePath[]; violations: FieldViolation[] } {
+export function resolveMask(mask: readonly string[] | undefined, user: User): { paths: UpdatablePath[]; violations: FieldViolation[] } {
   if (!mask || mask.length === 0) return { paths: pathsGiven(user), violations: [] };
   const paths = new Set<UpdatablePath>();
   const violations: FieldViolation[] = [];

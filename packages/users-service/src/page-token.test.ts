@@ -27,7 +27,9 @@ describe("PageTokenCodec", () => {
 
   it("refuses a payload re-signed without the key", () => {
     const [body] = codec.encode(filter, cursor).split(".");
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body ?? "", "base64url").toString()), t: 0 })).toString("base64url");
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body ?? "", "base64url").toString()), t: 0 })).toString(
+      "base64url",
+    );
     expect(() => codec.decode(`${forged}.${"A".repeat(43)}`, filter)).toThrow(/altered or was not issued/);
   });
 

@@ -19,7 +19,10 @@ interface Payload {
 }
 
 function filterHash(filter: NormalizedFilter): string {
-  return createHash("sha256").update(JSON.stringify([filter.role, filter.query, filter.tags])).digest("base64url").slice(0, 22);
+  return createHash("sha256")
+    .update(JSON.stringify([filter.role, filter.query, filter.tags]))
+    .digest("base64url")
+    .slice(0, 22);
 }
 
 export class PageTokenCodec {

@@ -51,9 +51,7 @@ describe("GetUser, BatchGetUsers, DeleteUser", () => {
     const stale = await grpcError(() => impl.deleteUser(DeleteUserRequest.fromPartial({ id: ada.id, etag: "stale" }), ctx));
     expect(stale.code).toBe(Status.ABORTED);
     await impl.deleteUser(DeleteUserRequest.fromPartial({ id: ada.id, etag: ada.etag }), ctx);
-    expect((await grpcError(() => impl.deleteUser(DeleteUserRequest.fromPartial({ id: ada.id }), ctx))).code).toBe(
-      Status.NOT_FOUND,
-    );
+    expect((await grpcError(() => impl.deleteUser(DeleteUserRequest.fromPartial({ id: ada.id }), ctx))).code).toBe(Status.NOT_FOUND);
   });
 
   it("batch-gets found users and lists the missing ids once each", async () => {
@@ -165,12 +163,11 @@ describe("UpdateUser", () => {
     const { impl, ctx, create } = setup();
     const ada = await create(1);
     const bob = await create(2);
+    expect((await grpcError(() => impl.updateUser(UpdateUserRequest.fromPartial({ user: { id: "gone", name: "x" } }), ctx))).code).toBe(
+      Status.NOT_FOUND,
+    );
     expect(
-      (await grpcError(() => impl.updateUser(UpdateUserRequest.fromPartial({ user: { id: "gone", name: "x" } }), ctx))).code,
-    ).toBe(Status.NOT_FOUND);
-    expect(
-      (await grpcError(() => impl.updateUser(UpdateUserRequest.fromPartial({ user: { id: bob.id, email: ada.email } }), ctx)))
-        .code,
+      (await grpcError(() => impl.updateUser(UpdateUserRequest.fromPartial({ user: { id: bob.id, email: ada.email } }), ctx))).code,
     ).toBe(Status.ALREADY_EXISTS);
   });
 });
@@ -242,9 +239,7 @@ describe("ListUsers", () => {
 
   it("validates page_size and filter together", async () => {
     const { impl, ctx } = setup();
-    const e = await grpcError(() =>
-      impl.listUsers(ListUsersRequest.fromPartial({ pageSize: 5000, filter: { role: 99 as Role } }), ctx),
-    );
+    const e = await grpcError(() => impl.listUsers(ListUsersRequest.fromPartial({ pageSize: 5000, filter: { role: 99 as Role } }), ctx));
     expect(e.fields).toEqual(["page_size", "filter.role"]);
   });
 });
@@ -334,14 +329,16 @@ describe("BulkCreateUsers and SyncUsers", () => {
   it("reports per-item outcomes with index, code and message", async () => {
     const { impl, ctx } = setup();
     const res = await impl.bulkCreateUsers(
-      fromArray([
-        { user: { name: "A", email: "a@example.com" }, requestId: "" },
-        { user: { name: "", email: "bad" }, requestId: "" },
-        { user: { name: "Dup", email: "A@example.com" }, requestId: "" },
-        { user: undefined, requestId: "" },
-        { user: { name: "B", email: "b@example.com" }, requestId: "k" },
-        { user: { name: "B again", email: "b2@example.com" }, requestId: "k" },
-      ].map((item) => BulkCreateUsersRequest.fromPartial(item))),
+      fromArray(
+        [
+          { user: { name: "A", email: "a@example.com" }, requestId: "" },
+          { user: { name: "", email: "bad" }, requestId: "" },
+          { user: { name: "Dup", email: "A@example.com" }, requestId: "" },
+          { user: undefined, requestId: "" },
+          { user: { name: "B", email: "b@example.com" }, requestId: "k" },
+          { user: { name: "B again", email: "b2@example.com" }, requestId: "k" },
+        ].map((item) => BulkCreateUsersRequest.fromPartial(item)),
+      ),
       ctx,
     );
     expect(res.createdCount).toBe(3);

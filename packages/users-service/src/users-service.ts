@@ -1,9 +1,9 @@
 // The handlers of org.users.v1.UsersService. Transport-agnostic: they take a UsersRepository and
 // need only nice-grpc's CallContext (signal), so they run on @org/server or a bare nice-grpc server.
 import {
-  ChangeType,
   type BulkCreateUsersRequest,
   type BulkCreateUsersResponse_Failure,
+  ChangeType,
   type SyncUsersRequest,
   type SyncUsersResponse,
   SyncUsersResponse_Outcome,
@@ -13,14 +13,14 @@ import {
 } from "@org/api/org/users/v1";
 import type { ServiceImplementation } from "nice-grpc";
 import { ServerError, Status } from "nice-grpc-common";
-import { invalidArgument, resourceExhausted, unavailable, type FieldViolation } from "./errors.js";
+import { type FieldViolation, invalidArgument, resourceExhausted, unavailable } from "./errors.js";
 import { applyMask, resolveMask } from "./field-mask.js";
 import { mapStoreError } from "./internal/map-store-error.js";
 import { InvalidPageTokenError, PageTokenCodec } from "./page-token.js";
 import { UserNotFoundError } from "./store/errors.js";
 import { matchesFilter, normalizeFilter } from "./store/filter.js";
 import { scanUsers } from "./store/scan-users.js";
-import type { UserChange, UserFields, UsersRepository } from "./store/users-repository.js";
+import type { UserChange, UserCursor, UserFields, UsersRepository } from "./store/users-repository.js";
 import {
   fieldsForCreate,
   validateFilter,
@@ -112,10 +112,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       }
       const fields = fieldsForCreate(operation.value);
       const id = operation.value.id;
-      reject("invalid user", [
-        ...(id === "" ? [] : validateId(id, "upsert.id")),
-        ...validateUserFields(fields, "upsert"),
-      ]);
+      reject("invalid user", [...(id === "" ? [] : validateId(id, "upsert.id")), ...validateUserFields(fields, "upsert")]);
       const { user, created } = id === "" ? await repo.create(fields) : await repo.upsert(id, fields);
       return {
         id: user.id,
@@ -147,26 +144,18 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
 
     async listUsers(request) {
       const filter = normalizeFilter(request.filter);
-      reject("invalid request", [
-        ...validatePageSize(request.pageSize, "page_size"),
-        ...validateFilter(request.filter, "filter"),
-      ]);
-      let after;
+      reject("invalid request", [...validatePageSize(request.pageSize, "page_size"), ...validateFilter(request.filter, "filter")]);
+      let after: UserCursor | undefined;
       if (request.pageToken !== "") {
         try {
           after = tokens.decode(request.pageToken, filter);
         } catch (error) {
           if (!(error instanceof InvalidPageTokenError)) throw error;
-          throw invalidArgument(`invalid page_token: ${error.message}`, [
-            { field: "page_token", description: error.message },
-          ]);
+          throw invalidArgument(`invalid page_token: ${error.message}`, [{ field: "page_token", description: error.message }]);
         }
       }
       const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
-      const [page, totalSize] = await Promise.all([
-        repo.list({ filter, after, limit: pageSize + 1 }),
-        repo.count(filter),
-      ]);
+      const [page, totalSize] = await Promise.all([repo.list({ filter, after, limit: pageSize + 1 }), repo.count(filter)]);
       const users = page.slice(0, pageSize);
       const last = users.at(-1);
       const nextPageToken =
@@ -195,8 +184,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       let wake: (() => void) | undefined;
       const notify = () => wake?.();
       const unsubscribe = repo.subscribe((change) => {
-        const relevant =
-          matchesFilter(change.user, filter) || (change.type === "updated" && matchesFilter(change.previous, filter));
+        const relevant = matchesFilter(change.user, filter) || (change.type === "updated" && matchesFilter(change.previous, filter));
         if (!relevant) return;
         if (queue.length >= watchBufferSize) overflowed = true;
         else queue.push({ changeType: toChangeType(change.type), user: change.user, changeTime: change.changeTime });
@@ -208,9 +196,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
         for (;;) {
           context.signal.throwIfAborted();
           if (overflowed) {
-            throw resourceExhausted(
-              `watcher fell more than ${watchBufferSize} changes behind; read the users again and start a new watch`,
-            );
+            throw resourceExhausted(`watcher fell more than ${watchBufferSize} changes behind; read the users again and start a new watch`);
           }
           if (shuttingDown) throw unavailable("server is shutting down");
           const next = queue.shift();

@@ -28,7 +28,16 @@ describe("field validators", () => {
 
   it("email: a plausible address", () => {
     for (const ok of ["ada@example.com", "a.b+c@sub.example.org"]) expect(validateEmail(ok, "e")).toEqual([]);
-    for (const bad of ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@@example.com", `${"x".repeat(65)}@example.com`]) {
+    for (const bad of [
+      "",
+      "ada",
+      "ada@",
+      "@example.com",
+      "ada@example",
+      "a da@example.com",
+      "ada@@example.com",
+      `${"x".repeat(65)}@example.com`,
+    ]) {
       expect(validateEmail(bad, "e"), bad).toHaveLength(1);
     }
   });
@@ -43,7 +52,12 @@ describe("field validators", () => {
   it("tags and labels: sane shapes, no duplicates, bounded counts", () => {
     expect(validateTags(["ok", "also-ok", "v1.2"], "t")).toEqual([]);
     expect(validateTags(["ok", "ok", "", "has space"], "t").map((v) => v.field)).toEqual(["t[1]", "t[2]", "t[3]"]);
-    expect(validateTags(Array.from({ length: 65 }, (_, i) => `t${i}`), "t")).toHaveLength(1);
+    expect(
+      validateTags(
+        Array.from({ length: 65 }, (_, i) => `t${i}`),
+        "t",
+      ),
+    ).toHaveLength(1);
     expect(validateLabels({ team: "a", "app.kubernetes.io/name": "users" }, "l")).toEqual([]);
     expect(validateLabels({ "-bad": "x", ok: "v".repeat(257) }, "l").map((v) => v.field)).toEqual(['l["-bad"]', 'l["ok"]']);
   });
@@ -53,8 +67,18 @@ describe("field validators", () => {
     expect(validatePageSize(1000, "p")).toEqual([]);
     expect(validatePageSize(1001, "p")).toHaveLength(1);
     expect(validatePageSize(-1, "p")).toHaveLength(1);
-    expect(validateIds(Array.from({ length: 1000 }, (_, i) => `id${i}`), "ids")).toEqual([]);
-    expect(validateIds(Array.from({ length: 1001 }, (_, i) => `id${i}`), "ids")).toHaveLength(1);
+    expect(
+      validateIds(
+        Array.from({ length: 1000 }, (_, i) => `id${i}`),
+        "ids",
+      ),
+    ).toEqual([]);
+    expect(
+      validateIds(
+        Array.from({ length: 1001 }, (_, i) => `id${i}`),
+        "ids",
+      ),
+    ).toHaveLength(1);
     expect(validateIds(["ok", "", "bad id"], "ids").map((v) => v.field)).toEqual(["ids[1]", "ids[2]"]);
     expect(validateFilter({ role: 9 as Role, query: "q".repeat(201), tags: [] }, "filter").map((v) => v.field)).toEqual([
       "filter.role",

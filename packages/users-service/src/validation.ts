@@ -1,6 +1,6 @@
 // Request validation. Every check returns violations instead of throwing, so a request with several
 // bad fields is answered with all of them at once (one BadRequest).
-import { Role, type User, type UserFilter, type User_Address } from "@org/api/org/users/v1";
+import { Role, type User, type User_Address, type UserFilter } from "@org/api/org/users/v1";
 import type { FieldViolation } from "./errors.js";
 import type { UserFields } from "./store/users-repository.js";
 
@@ -57,9 +57,7 @@ export function validateEmail(email: string, field: string): FieldViolation[] {
 }
 
 export function validateRole(role: number, field: string): FieldViolation[] {
-  return isKnownRole(role)
-    ? []
-    : [{ field, description: "must be one of ROLE_VIEWER, ROLE_EDITOR, ROLE_ADMIN" }];
+  return isKnownRole(role) ? [] : [{ field, description: "must be one of ROLE_VIEWER, ROLE_EDITOR, ROLE_ADMIN" }];
 }
 
 export function validateAddress(address: User_Address | undefined, field: string): FieldViolation[] {

@@ -1,6 +1,7 @@
 // Auth is off by default; one AUTH_* key source turns it on (README "Turning auth on").
-import { createHmac } from "node:crypto";
+
 import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { promisify } from "node:util";
 import { createClient, createUsersClient, Status } from "@org/client";
 import { HealthDefinition } from "nice-grpc-server-health";

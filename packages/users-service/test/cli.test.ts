@@ -31,10 +31,34 @@ async function users(t: TestService, ...args: string[]): Promise<{ code: number;
 describe("users CLI", () => {
   it("create, get, update, list and delete, readable and --json, exit status 0", async () => {
     const t = await start();
-    const created = await users(t, "create", "--json", "--name", "Ada Lovelace", "--email", "ada@example.com", "--role", "admin", "--tag", "math", "--label", "team=engines", "--city", "London", "--country", "GB");
+    const created = await users(
+      t,
+      "create",
+      "--json",
+      "--name",
+      "Ada Lovelace",
+      "--email",
+      "ada@example.com",
+      "--role",
+      "admin",
+      "--tag",
+      "math",
+      "--label",
+      "team=engines",
+      "--city",
+      "London",
+      "--country",
+      "GB",
+    );
     expect(created.code).toBe(0);
     const ada = JSON.parse(created.stdout);
-    expect(ada).toMatchObject({ name: "Ada Lovelace", role: "ROLE_ADMIN", tags: ["math"], labels: { team: "engines" }, address: { city: "London", countryCode: "GB" } });
+    expect(ada).toMatchObject({
+      name: "Ada Lovelace",
+      role: "ROLE_ADMIN",
+      tags: ["math"],
+      labels: { team: "engines" },
+      address: { city: "London", countryCode: "GB" },
+    });
 
     const shown = await users(t, "get", ada.id);
     expect(shown.code).toBe(0);
@@ -56,7 +80,12 @@ describe("users CLI", () => {
     const next = await users(t, "list", "--json", "--page-size", "1", "--page-token", token ?? "");
     expect(JSON.parse(next.stdout).users.map((u: { name: string }) => u.name)).toEqual(["Bob"]);
     const all = await users(t, "list", "--all", "--json");
-    expect(all.stdout.trim().split("\n").map((l) => JSON.parse(l).name)).toEqual(["Ada King", "Bob"]);
+    expect(
+      all.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).name),
+    ).toEqual(["Ada King", "Bob"]);
 
     const deleted = await users(t, "delete", ada.id);
     expect(deleted).toMatchObject({ code: 0, stdout: `deleted ${ada.id}\n` });

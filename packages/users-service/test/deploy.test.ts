@@ -2,19 +2,14 @@
 // the code's own defaults: ports, health service names, shutdown timings, probes, non-root image.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_GRPC_LISTEN,
-  DEFAULT_SHUTDOWN_GRACE_MS,
-  USERS_SERVICE_NAME,
-  loadConfig,
-} from "../src/config.js";
+import { parseAllDocuments } from "yaml";
 import pkg from "../package.json" with { type: "json" };
+import { DEFAULT_GRPC_LISTEN, DEFAULT_SHUTDOWN_GRACE_MS, loadConfig, USERS_SERVICE_NAME } from "../src/config.js";
 
 const deployDir = fileURLToPath(new URL("../deploy/", import.meta.url));
 
-// biome-ignore lint/suspicious/noExplicitAny: parsed YAML is checked field by field below
+// Parsed YAML, checked field by field below.
 type Doc = any;
 
 const docs: Doc[] = readdirSync(`${deployDir}k8s`)
@@ -110,7 +105,11 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(/pnpm --filter @org\/users-service deploy .*--prod/);
     const users = lines.filter((l) => l.startsWith("USER "));
     expect(users.at(-1)).toMatch(/^USER (node|[1-9]\d*)$/);
-    const lastFrom = lines.map((l, i) => (l.startsWith("FROM ") ? i : -1)).filter((i) => i >= 0).at(-1) ?? 0;
+    const lastFrom =
+      lines
+        .map((l, i) => (l.startsWith("FROM ") ? i : -1))
+        .filter((i) => i >= 0)
+        .at(-1) ?? 0;
     expect(lines.slice(lastFrom).some((l) => /pnpm install|npm install/.test(l))).toBe(false); // nothing installed at run time
   });
 

@@ -1,17 +1,12 @@
 // Every method of org.users.v1.UsersService over the network: the real service on @org/server
 // (SQLite in a temp dir) on 127.0.0.1:0, called through @org/client.
-import {
-  ChangeType,
-  Role,
-  SyncUsersResponse_Outcome,
-  type SyncUsersRequest,
-  type User,
-} from "@org/api/org/users/v1";
+
+import type { DeepPartial } from "@org/api/org/users/v1";
+import { ChangeType, Role, type SyncUsersRequest, SyncUsersResponse_Outcome, type User } from "@org/api/org/users/v1";
 import { CallError, createClient, Status } from "@org/client";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { afterEach, describe, expect, it } from "vitest";
 import { USERS_SERVICE_NAME } from "../src/config.js";
-import type { DeepPartial } from "@org/api/org/users/v1";
 import { startTestService, type TestService } from "./test-service.js";
 
 const stops: (() => Promise<void>)[] = [];
@@ -169,7 +164,9 @@ describe("users service over the network", () => {
 
   it("StreamUsers: every matching user oldest first; a cancelled stream stops reading the store", async () => {
     const t = await start();
-    const many = Array.from({ length: 450 }, (_, i) => ({ user: { name: `Bulk ${i}`, email: `b${i}@example.com`, tags: i % 3 ? [] : ["third"] } }));
+    const many = Array.from({ length: 450 }, (_, i) => ({
+      user: { name: `Bulk ${i}`, email: `b${i}@example.com`, tags: i % 3 ? [] : ["third"] },
+    }));
     const bulk = await t.client.bulkCreateUsers(items(many));
     expect(bulk.createdCount).toBe(450);
     const thirds: string[] = [];

@@ -1,5 +1,5 @@
 // Shared test helpers: a fake call context for calling handlers directly, and error inspection.
-import { Metadata, type CallContext } from "nice-grpc-common";
+import { type CallContext, Metadata } from "nice-grpc-common";
 import { BadRequest, RichServerError } from "nice-grpc-error-details";
 
 export function callContext(signal: AbortSignal = new AbortController().signal): CallContext {
@@ -14,7 +14,9 @@ export function callContext(signal: AbortSignal = new AbortController().signal):
 }
 
 /** Runs `fn`, expects a gRPC error, and returns its code, message and field violations. */
-export async function grpcError(fn: () => unknown): Promise<{ code: number; message: string; fields: string[]; violations: { field: string; description: string }[] }> {
+export async function grpcError(
+  fn: () => unknown,
+): Promise<{ code: number; message: string; fields: string[]; violations: { field: string; description: string }[] }> {
   try {
     await fn();
   } catch (error) {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ClientOptions, createUsersClient, type UsersClient } from "@org/client";
 import { loadConfig } from "../src/config.js";
-import { startUsersService, type RunningUsersService } from "../src/start-users-service.js";
+import { type RunningUsersService, startUsersService } from "../src/start-users-service.js";
 import { SqliteUsersRepository } from "../src/store/sqlite-users-repository.js";
 
 export interface TestService {

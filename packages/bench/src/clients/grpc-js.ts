@@ -1,6 +1,6 @@
 // Bare @grpc/grpc-js client with the ts-proto (de)serialisers: the client baseline.
 import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
-import { UsersServiceDefinition, type GetUserResponse } from "@org/api/org/users/v1";
+import { type GetUserResponse, UsersServiceDefinition } from "@org/api/org/users/v1";
 import { smallUser, unaryRequest } from "../internal/fixtures.js";
 import { toGrpcJsService } from "../internal/grpc-js-service.js";
 import type { Caller } from "./caller.js";

@@ -8,7 +8,11 @@ export async function niceGrpcCaller(port: number): Promise<Caller> {
   const channel = createChannel(`127.0.0.1:${port}`);
   const client = createClient(UsersServiceDefinition, channel);
   return {
-    call: () => client.getUser(unaryRequest).then((r) => r.user?.id === smallUser.id, () => false),
+    call: () =>
+      client.getUser(unaryRequest).then(
+        (r) => r.user?.id === smallUser.id,
+        () => false,
+      ),
     close: () => channel.close(),
   };
 }

@@ -8,10 +8,16 @@ import { registerTracing } from "../internal/tracing.js";
 import type { Caller } from "./caller.js";
 
 export async function orgClientCaller(port: number, prev = false): Promise<Caller> {
-  const create = prev ? ((await import(prevModule("client", prevName()).href)) as { createClient: typeof createClient }).createClient : createClient;
+  const create = prev
+    ? ((await import(prevModule("client", prevName()).href)) as { createClient: typeof createClient }).createClient
+    : createClient;
   const client = create(UsersServiceDefinition, { target: `127.0.0.1:${port}` });
   return {
-    call: () => client.getUser(unaryRequest).then((r) => r.user?.id === smallUser.id, () => false),
+    call: () =>
+      client.getUser(unaryRequest).then(
+        (r) => r.user?.id === smallUser.id,
+        () => false,
+      ),
     close: () => client.close(),
   };
 }

@@ -57,7 +57,10 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         break;
       }
       case "--only": {
-        const list = value().split(",").map((s) => s.trim()).filter(Boolean);
+        const list = value()
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
         for (const g of list) {
           if (!(SUITE_GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown suite group "${g}"\n${USAGE}`);
         }
@@ -65,7 +68,10 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         break;
       }
       case "--configs":
-        configs = value().split(",").map((s) => s.trim()).filter(Boolean);
+        configs = value()
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
         break;
       case "--prev": {
         const v = value();

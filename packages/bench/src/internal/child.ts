@@ -1,7 +1,7 @@
 // Child processes of the harness: each server and each load generator runs in its own Node
 // process pinned to one core with `taskset`, and talks to the harness over the IPC channel,
 // one request at a time. Every wait is bounded.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export interface ChildOptions {
@@ -36,10 +36,12 @@ export async function startChild<Ready>(options: ChildOptions): Promise<Child<Re
     { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, NODE_ENV: "benchmark" } },
   );
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => proc.once("exit", () => {
-    exited = true;
-    resolve();
-  }));
+  const exitPromise = new Promise<void>((resolve) =>
+    proc.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const ready = await nextMessage<Ready | { type: "error"; message: string }>(proc, options.readyTimeoutMs ?? 20_000, exitPromise);
   if (typeof ready === "object" && ready !== null && (ready as { type?: string }).type === "error") {
     proc.kill("SIGKILL");

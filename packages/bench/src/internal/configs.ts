@@ -17,7 +17,7 @@ export const CLIENT_CONFIGS = {
   "nice-grpc": "bare nice-grpc client",
   "org-client": "@org/client defaults (deadline, retry, tracing)",
   "org-client-traced": "@org/client, OpenTelemetry SDK registered (always-on, batching)",
-  "http2": "raw node:http2 client (reference)",
+  http2: "raw node:http2 client (reference)",
 } as const;
 
 export type ClientConfigId = keyof typeof CLIENT_CONFIGS | "org-client@prev";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyse, packageOf, type CpuProfile } from "./cpuprofile.js";
+import { analyse, type CpuProfile, packageOf } from "./cpuprofile.js";
 
 const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
 

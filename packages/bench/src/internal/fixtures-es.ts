@@ -3,7 +3,13 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { User as TsProtoUser } from "@org/api/org/users/v1";
-import { GetUserResponseSchema, StreamUsersResponseSchema, UserSchema, User_AddressSchema, type User } from "../gen-es/org/users/v1/users_pb.js";
+import {
+  GetUserResponseSchema,
+  StreamUsersResponseSchema,
+  type User,
+  User_AddressSchema,
+  UserSchema,
+} from "../gen-es/org/users/v1/users_pb.js";
 import { realisticUser, smallUser } from "./fixtures.js";
 
 /** Converts a ts-proto User into the equal protobuf-es message. */

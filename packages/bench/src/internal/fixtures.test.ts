@@ -2,8 +2,8 @@ import { toBinary } from "@bufbuild/protobuf";
 import { GetUserResponse, User } from "@org/api/org/users/v1";
 import { describe, expect, it } from "vitest";
 import { GetUserResponseSchema, UserSchema } from "../gen-es/org/users/v1/users_pb.js";
-import { esRealisticUser, esUnaryResponse } from "./fixtures-es.js";
 import { fixtureSizes, realisticUser, unaryResponse } from "./fixtures.js";
+import { esRealisticUser, esUnaryResponse } from "./fixtures-es.js";
 import { requestedCount, streamRequestQuery } from "./workload.js";
 
 describe("fixtures", () => {
@@ -13,7 +13,9 @@ describe("fixtures", () => {
 
   it("gives ts-proto and protobuf-es the same messages to encode", () => {
     expect(Buffer.from(toBinary(UserSchema, esRealisticUser))).toEqual(Buffer.from(User.encode(realisticUser).finish()));
-    expect(Buffer.from(toBinary(GetUserResponseSchema, esUnaryResponse))).toEqual(Buffer.from(GetUserResponse.encode(unaryResponse).finish()));
+    expect(Buffer.from(toBinary(GetUserResponseSchema, esUnaryResponse))).toEqual(
+      Buffer.from(GetUserResponse.encode(unaryResponse).finish()),
+    );
   });
 
   it("fills every field kind of the realistic user", () => {

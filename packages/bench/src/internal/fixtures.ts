@@ -20,7 +20,7 @@ export const smallUser: User = {
   labels: {},
   createTime: undefined,
   updateTime: undefined,
-  etag: "W/\"5d8e2b7c4a\"",
+  etag: 'W/"5d8e2b7c4a"',
   loginCount: 42n,
 };
 
@@ -42,7 +42,7 @@ export const realisticUser: User = {
   labels: { team: "compilers", cost_center: "cc-1843", location: "lon-2", tier: "gold" },
   createTime: new Date("2024-03-01T09:30:00.123Z"),
   updateTime: new Date("2025-11-20T17:45:12.456Z"),
-  etag: "W/\"7b4d-4c6e-9a1f-5d8e\"",
+  etag: 'W/"7b4d-4c6e-9a1f-5d8e"',
   loginCount: 18_431n,
 };
 

@@ -27,8 +27,22 @@ describe("h2load", () => {
       logFile: "/tmp/l",
     });
     expect(args).toEqual([
-      "-c", "4", "-m", "25", "-t", "1", "-d", "/tmp/b", "-n", "1000",
-      "-H", "content-type: application/grpc", "-H", "te: trailers", "--log-file=/tmp/l", "http://127.0.0.1:1/svc/M",
+      "-c",
+      "4",
+      "-m",
+      "25",
+      "-t",
+      "1",
+      "-d",
+      "/tmp/b",
+      "-n",
+      "1000",
+      "-H",
+      "content-type: application/grpc",
+      "-H",
+      "te: trailers",
+      "--log-file=/tmp/l",
+      "http://127.0.0.1:1/svc/M",
     ]);
   });
 

@@ -61,7 +61,9 @@ function durationSec(value: string, unit: string): number {
 /** Parses h2load's summary ("finished in …", "requests: …", "status codes: …"). */
 export function parseH2loadOutput(output: string): H2loadSummary {
   const finished = /finished in ([\d.]+)(s|ms|us), ([\d.]+) req\/s/.exec(output);
-  const requests = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(output);
+  const requests = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+    output,
+  );
   const status = /status codes: (\d+) 2xx/.exec(output);
   if (finished === null || requests === null || status === null) {
     throw new Error(`unexpected h2load output:\n${output.slice(-2000)}`);
@@ -101,10 +103,15 @@ export interface H2loadResult extends H2loadSummary {
 /** Runs h2load pinned to `cpu`, killed after `timeoutMs`. */
 export async function runH2load(load: H2loadLoad, cpu: number, timeoutMs: number): Promise<H2loadResult> {
   const output = await new Promise<string>((resolve, reject) => {
-    execFile("taskset", ["-c", String(cpu), "h2load", ...h2loadArgs(load)], { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`h2load failed: ${err.message}\n${stderr}\n${stdout.slice(-1000)}`));
-      else resolve(stdout);
-    });
+    execFile(
+      "taskset",
+      ["-c", String(cpu), "h2load", ...h2loadArgs(load)],
+      { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`h2load failed: ${err.message}\n${stderr}\n${stdout.slice(-1000)}`));
+        else resolve(stdout);
+      },
+    );
   });
   const summary = parseH2loadOutput(output);
   let p50Ms = Number.NaN;

@@ -1,6 +1,6 @@
 // The shape of a benchmark run (what results/latest.json holds) and the pure summaries the
 // Markdown table and the SVG chart are drawn from.
-import { median, ratio, summarize, type Summary } from "./stats.js";
+import { median, ratio, type Summary, summarize } from "./stats.js";
 
 export interface Extra {
   key: string;
@@ -127,7 +127,9 @@ export function evaluateTargets(suites: readonly SuiteResult[], targets: readonl
     const summary = summarizeMeasurement(suite, m);
     const actual = t.kind === "ratio-at-least" ? summary.ratio : summary.value.median;
     const met =
-      actual !== undefined && Number.isFinite(actual) && summary.failures === 0 &&
+      actual !== undefined &&
+      Number.isFinite(actual) &&
+      summary.failures === 0 &&
       (t.kind === "ratio-at-least" ? actual >= t.threshold : actual <= t.threshold);
     return { ...t, actual, met };
   });

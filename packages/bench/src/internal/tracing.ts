@@ -1,6 +1,12 @@
 // An OpenTelemetry SDK as production would register it: always-on sampler, batching span
 // processor. The exporter drops the batches (counting them) so no network is involved.
-import { AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-node";
+import {
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  type ReadableSpan,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace-node";
 
 class DiscardingExporter implements SpanExporter {
   exported = 0;

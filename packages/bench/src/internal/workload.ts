@@ -1,6 +1,6 @@
 // What every server configuration does per call, and the counters the harness reads to check
 // success on the server side (h2load only sees HTTP 200; a gRPC error travels in the trailers).
-import { StreamUsersResponse, type BulkCreateUsersResponse } from "@org/api/org/users/v1";
+import type { BulkCreateUsersResponse, StreamUsersResponse } from "@org/api/org/users/v1";
 import { smallUser, unaryRequest } from "./fixtures.js";
 
 /** Counters a server child reports to the harness. */

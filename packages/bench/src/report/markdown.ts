@@ -1,7 +1,7 @@
 // results/latest.md: one table per suite (median, min–max, ratio to the baseline, extras,
 // failures) and the targets. Pure; unit-tested.
 import { machineLine } from "../internal/machine.js";
-import { summarizeMeasurement, type BenchResults, type SuiteResult } from "../internal/results.js";
+import { type BenchResults, type SuiteResult, summarizeMeasurement } from "../internal/results.js";
 import { fmt, fmtRatio } from "./format.js";
 
 function baselineLabel(suite: SuiteResult): string {
@@ -41,7 +41,7 @@ export function renderMarkdown(results: BenchResults): string {
     `Servers on core ${results.settings.serverCpu}, load generators on core ${results.settings.loadCpu} (\`taskset\`); ` +
       `${results.rounds} round${results.rounds > 1 ? "s" : ""}, each running every configuration once, back to back; ` +
       "medians over rounds. A ratio is the median over rounds of (configuration ÷ baseline of the same round). " +
-      "\"failed\" counts calls, messages or streams the server did not confirm as successful (all rounds).",
+      '"failed" counts calls, messages or streams the server did not confirm as successful (all rounds).',
     "",
   );
   if (results.targets.length > 0) {

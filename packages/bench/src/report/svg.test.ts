@@ -6,7 +6,7 @@ describe("SVG chart", () => {
   const svg = renderSvg(sampleResults());
 
   it("is one SVG document with a bar per configuration", () => {
-    expect(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"")).toBe(true);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
     expect(svg.match(/<rect [^>]*class="bar/g)).toHaveLength(2);
   });

@@ -2,7 +2,7 @@
 // to the suite's baseline (dashed line at 1×), with the target threshold where one applies.
 // Hand-written SVG; pure and unit-tested.
 import { machineLine } from "../internal/machine.js";
-import { summarizeMeasurement, type BenchResults, type SuiteResult } from "../internal/results.js";
+import { type BenchResults, type SuiteResult, summarizeMeasurement } from "../internal/results.js";
 import { fmt, fmtRatio } from "./format.js";
 
 const WIDTH = 960;
@@ -55,7 +55,9 @@ export function renderSvg(results: BenchResults): string {
   let y = 40;
   for (const suite of results.suites) {
     if (suite.measurements.length === 0) continue;
-    const ratioTargets = [...new Set(results.targets.filter((t) => t.suite === suite.id && t.kind === "ratio-at-least").map((t) => t.threshold))];
+    const ratioTargets = [
+      ...new Set(results.targets.filter((t) => t.suite === suite.id && t.kind === "ratio-at-least").map((t) => t.threshold)),
+    ];
     const p = panel(suite, y, ratioTargets);
     panels.push(p.svg);
     y += p.height;

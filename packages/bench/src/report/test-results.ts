@@ -46,8 +46,24 @@ export function sampleResults(): BenchResults {
     settings: { serverCpu: 0, loadCpu: 1 },
     suites: [sampleSuite()],
     targets: [
-      { suite: "unary-server", config: "org-server", kind: "ratio-at-least", threshold: 0.75, text: "defaults ≥ 0.75×", actual: 0.8, met: true },
-      { suite: "idle-stream-memory", config: "org-server", kind: "value-at-most", threshold: 10, text: "≤ 10 KiB", actual: 12.5, met: false },
+      {
+        suite: "unary-server",
+        config: "org-server",
+        kind: "ratio-at-least",
+        threshold: 0.75,
+        text: "defaults ≥ 0.75×",
+        actual: 0.8,
+        met: true,
+      },
+      {
+        suite: "idle-stream-memory",
+        config: "org-server",
+        kind: "value-at-most",
+        threshold: 10,
+        text: "≤ 10 KiB",
+        actual: 12.5,
+        met: false,
+      },
     ],
   };
 }

@@ -1,7 +1,23 @@
 // Bare @grpc/grpc-js serving the ts-proto messages of @org/api: the baseline every ratio uses.
 import { once } from "node:events";
-import { Server, ServerCredentials, type ServerUnaryCall, type ServerWritableStream, type ServerReadableStream, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { UsersServiceDefinition, type BulkCreateUsersRequest, type BulkCreateUsersResponse, type GetUserRequest, type GetUserResponse, type StreamUsersRequest, type WatchUsersRequest } from "@org/api/org/users/v1";
+import {
+  Server,
+  ServerCredentials,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import {
+  type BulkCreateUsersRequest,
+  type BulkCreateUsersResponse,
+  type GetUserRequest,
+  type GetUserResponse,
+  type StreamUsersRequest,
+  UsersServiceDefinition,
+  type WatchUsersRequest,
+} from "@org/api/org/users/v1";
 import { unaryResponse } from "../internal/fixtures.js";
 import { toGrpcJsService } from "../internal/grpc-js-service.js";
 import { bulkResponse, isExpectedUnaryRequest, requestedCount, streamResponse, type WorkCounters } from "../internal/workload.js";
@@ -31,7 +47,10 @@ export function grpcJsImplementation(counters: WorkCounters): UntypedServiceImpl
       counters.openWatches++;
       call.once("cancelled", () => counters.openWatches--);
     },
-    bulkCreateUsers(call: ServerReadableStream<BulkCreateUsersRequest, BulkCreateUsersResponse>, callback: sendUnaryData<BulkCreateUsersResponse>) {
+    bulkCreateUsers(
+      call: ServerReadableStream<BulkCreateUsersRequest, BulkCreateUsersResponse>,
+      callback: sendUnaryData<BulkCreateUsersResponse>,
+    ) {
       let n = 0;
       call.on("data", () => n++);
       call.on("end", () => {

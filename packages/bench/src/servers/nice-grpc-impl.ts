@@ -1,6 +1,6 @@
 // The handlers of every nice-grpc based configuration (bare, naive assembly, @org/server).
-import { UsersServiceDefinition, type BulkCreateUsersRequest } from "@org/api/org/users/v1";
-import { ServerError, Status, type ServiceImplementation } from "nice-grpc";
+import type { BulkCreateUsersRequest, UsersServiceDefinition } from "@org/api/org/users/v1";
+import { ServerError, type ServiceImplementation, Status } from "nice-grpc";
 import { unaryResponse } from "../internal/fixtures.js";
 import { bulkResponse, isExpectedUnaryRequest, requestedCount, streamResponse, type WorkCounters } from "../internal/workload.js";
 

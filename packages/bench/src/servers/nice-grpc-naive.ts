@@ -1,16 +1,16 @@
 // nice-grpc with the usual packages assembled the way their READMEs show: OpenTelemetry
 // (always-on sampler, batching exporter), Prometheus, a pino logging middleware, health.
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
-import { createServer, ServerError, Status, type CallContext, type ServerMiddlewareCall } from "nice-grpc";
+import { type CallContext, createServer, ServerError, type ServerMiddlewareCall, Status } from "nice-grpc";
 import { openTelemetryServerMiddleware } from "nice-grpc-opentelemetry";
 import { prometheusServerMiddleware, registry } from "nice-grpc-prometheus";
 import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
 import { pino } from "pino";
+import { registerTracing } from "../internal/tracing.js";
 import type { WorkCounters } from "../internal/workload.js";
 import { niceImplementation } from "./nice-grpc-impl.js";
 import { handledOk } from "./prom-count.js";
 import type { RunningServer } from "./running-server.js";
-import { registerTracing } from "../internal/tracing.js";
 
 // A common hand-written logging middleware: one line per call at info, errors at error.
 function loggingMiddleware(logger: pino.Logger) {
@@ -31,10 +31,7 @@ function loggingMiddleware(logger: pino.Logger) {
 export async function startNiceGrpcNaive(counters: WorkCounters): Promise<RunningServer> {
   const tracing = registerTracing();
   const logger = pino(); // stdout; the harness points it at /dev/null
-  const server = createServer()
-    .use(openTelemetryServerMiddleware())
-    .use(prometheusServerMiddleware())
-    .use(loggingMiddleware(logger));
+  const server = createServer().use(openTelemetryServerMiddleware()).use(prometheusServerMiddleware()).use(loggingMiddleware(logger));
   server.add(UsersServiceDefinition, niceImplementation(counters));
   server.add(HealthDefinition, HealthServiceImpl());
   const port = await server.listen("127.0.0.1:0");

@@ -3,11 +3,11 @@ import { createHmac } from "node:crypto";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createServer, type ServerOptions } from "@org/server";
 import { prevModule, prevName } from "../internal/prev.js";
+import { type RegisteredTracing, registerTracing } from "../internal/tracing.js";
 import type { WorkCounters } from "../internal/workload.js";
 import { niceImplementation } from "./nice-grpc-impl.js";
 import { handledOk } from "./prom-count.js";
 import type { RunningServer } from "./running-server.js";
-import { registerTracing, type RegisteredTracing } from "../internal/tracing.js";
 
 /** HS256 secret of the benchmark's tokens (≥ 32 characters, as @org/server requires). */
 export const BENCH_JWT_SECRET = "bench-secret-bench-secret-bench-secret";
@@ -30,7 +30,12 @@ async function factory(prev: boolean): Promise<typeof createServer> {
   return ((await import(prevModule("server", prevName()).href)) as { createServer: typeof createServer }).createServer;
 }
 
-async function start(counters: WorkCounters, options: ServerOptions, tracing: RegisteredTracing | undefined, prev: boolean): Promise<RunningServer> {
+async function start(
+  counters: WorkCounters,
+  options: ServerOptions,
+  tracing: RegisteredTracing | undefined,
+  prev: boolean,
+): Promise<RunningServer> {
   const server = (await factory(prev))({ handleSignals: false, ...options });
   server.add(UsersServiceDefinition, niceImplementation(counters));
   const port = await server.listen("127.0.0.1:0");

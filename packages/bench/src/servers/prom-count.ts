@@ -1,7 +1,9 @@
 import type { Registry } from "prom-client";
 
 interface CollectedMetric {
-  get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> | { values: { labels: Record<string, string | number>; value: number }[] };
+  get():
+    | Promise<{ values: { labels: Record<string, string | number>; value: number }[] }>
+    | { values: { labels: Record<string, string | number>; value: number }[] };
 }
 
 /** `grpc_server_handled_total{grpc_method="GetUser",grpc_code="OK"}` summed: the server's own count of OK replies. */

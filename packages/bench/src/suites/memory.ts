@@ -5,7 +5,7 @@ import type { BenchSettings } from "../internal/args.js";
 import { startChild } from "../internal/child.js";
 import type { ServerConfigId } from "../internal/configs.js";
 import type { Sample, SuiteSpec } from "../internal/results.js";
-import { sleep, startServerChild, type ServerChild } from "./server-child.js";
+import { type ServerChild, sleep, startServerChild } from "./server-child.js";
 
 export const MEMORY_CONFIGS: ServerConfigId[] = ["grpc-js", "nice-grpc", "org-server"];
 

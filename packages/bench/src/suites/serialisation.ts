@@ -21,7 +21,16 @@ export function serialisationSpec(op: CodecOp): SuiteSpec {
   };
 }
 
-export async function serialisationSample(child: Child<unknown>, codec: CodecId, op: CodecOp, settings: BenchSettings, round: number): Promise<Sample> {
-  const r = await child.request<CodecRunResult>({ type: "codec", codec, op, durationMs: settings.codec.durationMs }, settings.codec.durationMs * 10 + 30_000);
+export async function serialisationSample(
+  child: Child<unknown>,
+  codec: CodecId,
+  op: CodecOp,
+  settings: BenchSettings,
+  round: number,
+): Promise<Sample> {
+  const r = await child.request<CodecRunResult>(
+    { type: "codec", codec, op, durationMs: settings.codec.durationMs },
+    settings.codec.durationMs * 10 + 30_000,
+  );
   return { round, value: r.nsPerOp, failures: 0, extra: { bytes: r.bytes } };
 }

@@ -1,7 +1,8 @@
 // Starting a server configuration in its pinned child and reading its counters.
-import type { ServerStats } from "../server-main.js";
-import { startChild, type Child } from "../internal/child.js";
+
+import { type Child, startChild } from "../internal/child.js";
 import type { ServerConfigId } from "../internal/configs.js";
+import type { ServerStats } from "../server-main.js";
 
 export interface ServerChild {
   port: number;

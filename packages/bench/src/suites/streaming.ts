@@ -2,22 +2,19 @@
 // client streaming, with the raw node:http2 load generator of load-main.ts on the other core.
 // Both sides count: the server the messages it wrote or read, the generator what it received
 // and the gRPC status.
-import type { ClientStreamResult, ServerStreamResult } from "../load-main.js";
+
 import type { BenchSettings } from "../internal/args.js";
 import { startChild } from "../internal/child.js";
 import type { ServerConfigId } from "../internal/configs.js";
 import type { Sample, SuiteSpec } from "../internal/results.js";
+import type { ClientStreamResult, ServerStreamResult } from "../load-main.js";
 import { cpuDeltaUs, startServerChild } from "./server-child.js";
 
 export const STREAMING_CONFIGS: ServerConfigId[] = ["grpc-js", "nice-grpc", "org-server"];
 
 export type StreamingKind = { kind: "server"; streams: number } | { kind: "client" };
 
-export const STREAMING_KINDS: StreamingKind[] = [
-  { kind: "server", streams: 1 },
-  { kind: "server", streams: 10 },
-  { kind: "client" },
-];
+export const STREAMING_KINDS: StreamingKind[] = [{ kind: "server", streams: 1 }, { kind: "server", streams: 10 }, { kind: "client" }];
 
 export function streamingSpec(k: StreamingKind): SuiteSpec {
   const common = {
@@ -37,15 +34,25 @@ export function streamingSpec(k: StreamingKind): SuiteSpec {
     : {
         id: "client-stream",
         title: "Client streaming",
-        description: "BulkCreateUsers: the generator writes ~100-byte messages while the HTTP/2 stream accepts them; messages/s counted by the server.",
+        description:
+          "BulkCreateUsers: the generator writes ~100-byte messages while the HTTP/2 stream accepts them; messages/s counted by the server.",
         ...common,
       };
 }
 
-async function once(k: StreamingKind, port: number, load: { request<R>(m: object, t: number): Promise<R> }, messages: number, timeoutMs: number) {
+async function once(
+  k: StreamingKind,
+  port: number,
+  load: { request<R>(m: object, t: number): Promise<R> },
+  messages: number,
+  timeoutMs: number,
+) {
   if (k.kind === "server") {
     const perStream = Math.max(1, Math.round(messages / k.streams));
-    const r = await load.request<ServerStreamResult>({ type: "server-stream", port, streams: k.streams, messagesPerStream: perStream, timeoutMs }, timeoutMs + 10_000);
+    const r = await load.request<ServerStreamResult>(
+      { type: "server-stream", port, streams: k.streams, messagesPerStream: perStream, timeoutMs },
+      timeoutMs + 10_000,
+    );
     return { expected: perStream * k.streams, received: r.messages, failed: k.streams - r.okStreams, elapsedMs: r.elapsedMs };
   }
   const r = await load.request<ClientStreamResult>({ type: "client-stream", port, messages, timeoutMs }, timeoutMs + 10_000);

@@ -8,12 +8,19 @@ import type { BenchSettings } from "../internal/args.js";
 import type { ServerConfigId } from "../internal/configs.js";
 import { unaryRequest } from "../internal/fixtures.js";
 import { frameGrpcMessage } from "../internal/grpc-frame.js";
-import { runH2load, type H2loadLoad } from "../internal/h2load.js";
+import { type H2loadLoad, runH2load } from "../internal/h2load.js";
 import type { Sample, SuiteSpec } from "../internal/results.js";
 import { benchToken } from "../servers/org-server.js";
 import { cpuDeltaUs, sleep, startServerChild } from "./server-child.js";
 
-export const UNARY_SERVER_CONFIGS: ServerConfigId[] = ["grpc-js", "nice-grpc", "nice-grpc-naive", "org-server", "org-server-all", "connect-node"];
+export const UNARY_SERVER_CONFIGS: ServerConfigId[] = [
+  "grpc-js",
+  "nice-grpc",
+  "nice-grpc-naive",
+  "org-server",
+  "org-server-all",
+  "connect-node",
+];
 
 export function unaryServerSpec(settings: BenchSettings): SuiteSpec {
   const { connections, streamsPerConnection } = settings.unary;
@@ -44,7 +51,13 @@ export async function writeUnaryBody(dir: string): Promise<string> {
   return file;
 }
 
-export async function unaryServerSample(config: ServerConfigId, settings: BenchSettings, round: number, bodyFile: string, tmpDir: string): Promise<Sample> {
+export async function unaryServerSample(
+  config: ServerConfigId,
+  settings: BenchSettings,
+  round: number,
+  bodyFile: string,
+  tmpDir: string,
+): Promise<Sample> {
   const server = await startServerChild(config, settings.serverCpu);
   try {
     const base: H2loadLoad = {
@@ -55,7 +68,11 @@ export async function unaryServerSample(config: ServerConfigId, settings: BenchS
       connections: settings.unary.connections,
       streamsPerConnection: settings.unary.streamsPerConnection,
     };
-    const warm = await runH2load({ ...base, durationSec: settings.unary.warmupSec }, settings.loadCpu, settings.unary.warmupSec * 1000 + 30_000);
+    const warm = await runH2load(
+      { ...base, durationSec: settings.unary.warmupSec },
+      settings.loadCpu,
+      settings.unary.warmupSec * 1000 + 30_000,
+    );
     await sleep(300); // let calls cut off at the end of the warm-up finish before counting
     const before = await server.stats({ metrics: true });
     const requests = Math.max(1_000, Math.round(warm.reqPerSec * settings.unary.measureSec));

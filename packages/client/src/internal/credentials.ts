@@ -17,4 +17,3 @@ export function createCredentials(options: Pick<ClientOptions, "insecure" | "tls
   }
   return ChannelCredentials.createSsl(pem(tls?.ca), pem(tls?.key), pem(tls?.cert));
 }
-

@@ -10,5 +10,5 @@ export interface IncomingCallScope {
 
 const key = Symbol.for("@org/grpc.incoming-call-scope");
 
-export const incomingCallScope: AsyncLocalStorage<IncomingCallScope> =
-  ((globalThis as any)[key] ??= new AsyncLocalStorage<IncomingCallScope>());
+export const incomingCallScope: AsyncLocalStorage<IncomingCallScope> = ((globalThis as any)[key] ??=
+  new AsyncLocalStorage<IncomingCallScope>());

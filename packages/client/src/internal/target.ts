@@ -34,9 +34,7 @@ export function resolveTarget(target: string | readonly string[]): ResolvedTarge
     const addresses = target.map(splitHostPort);
     const families = new Set(addresses.map(({ host }) => isIP(host.replace(/^\[|\]$/g, ""))));
     if (families.size !== 1 || families.has(0)) {
-      throw new TypeError(
-        "@org/client: a target list must be IP addresses of one family (use dns:///name:port for names)",
-      );
+      throw new TypeError("@org/client: a target list must be IP addresses of one family (use dns:///name:port for names)");
     }
     const scheme = families.has(4) ? "ipv4" : "ipv6";
     return {

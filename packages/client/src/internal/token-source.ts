@@ -34,8 +34,7 @@ export class TokenSource {
       const { token, expiresAt } = await provider();
       const value = `Bearer ${token}`;
       this.#value = value;
-      this.#refreshAt =
-        expiresAt === undefined ? Number.POSITIVE_INFINITY : new Date(expiresAt).getTime() - REFRESH_BEFORE_EXPIRY_MS;
+      this.#refreshAt = expiresAt === undefined ? Number.POSITIVE_INFINITY : new Date(expiresAt).getTime() - REFRESH_BEFORE_EXPIRY_MS;
       return value;
     } finally {
       this.#pending = undefined;

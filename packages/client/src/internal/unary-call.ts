@@ -51,7 +51,10 @@ export function unaryMethods(definition: object): Map<string, UnaryMethod> {
       methods.set(path, {
         path,
         // As nice-grpc: fromPartial fills what a caller left out of the request.
-        serialize: fromPartial !== undefined ? (value) => asBuffer(encode(fromPartial(value)).finish()) : (value) => asBuffer(encode(value).finish()),
+        serialize:
+          fromPartial !== undefined
+            ? (value) => asBuffer(encode(fromPartial(value)).finish())
+            : (value) => asBuffer(encode(value).finish()),
         deserialize: (bytes) => responseType.decode(bytes),
       });
     }

@@ -27,6 +27,7 @@ function callError(error: ClientError, header: Metadata | undefined, trailers: M
 }
 
 export function attemptMiddleware({ client, unary }: AttemptMiddlewareOptions): ClientMiddleware<ChainCallOptions> {
+  // biome-ignore lint/correctness/useYield: a unary attempt returns its response; nice-grpc middleware must be a generator
   async function* unaryAttempt(method: UnaryMethod, request: unknown, options: CallOptions & ChainCallOptions) {
     const { onHeader, onTrailer } = options;
     const outcome = await callUnary(client, method, request, options.metadata, options.deadlineAt, options.signal, onTrailer !== undefined);

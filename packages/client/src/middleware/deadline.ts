@@ -15,10 +15,7 @@ export interface DeadlineMiddlewareOptions {
   waitForReadyChannel: Channel | undefined;
 }
 
-export function deadlineMiddleware({
-  policies,
-  waitForReadyChannel,
-}: DeadlineMiddlewareOptions): ClientMiddleware<ChainCallOptions> {
+export function deadlineMiddleware({ policies, waitForReadyChannel }: DeadlineMiddlewareOptions): ClientMiddleware<ChainCallOptions> {
   return async function* deadlineMiddleware(call, options) {
     const path = call.method.path;
     const { deadline, deadlineMs, ...rest } = options;

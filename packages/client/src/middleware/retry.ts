@@ -2,9 +2,10 @@
 // nice-grpc-client-middleware-retry (retry only marked methods unless told otherwise, exponential
 // backoff) and adding what it lacks: one overall deadline for all attempts, full jitter, the
 // server's RetryInfo delay, a retry budget, and server-streaming retries before the first message.
-import { type CallOptions, type ClientMiddleware, type ClientMiddlewareCall, Status } from "nice-grpc-common";
-import { delay } from "abort-controller-x";
+
 import { trace } from "@opentelemetry/api";
+import { delay } from "abort-controller-x";
+import { type CallOptions, type ClientMiddleware, type ClientMiddlewareCall, Status } from "nice-grpc-common";
 import { CallError } from "../call-error.js";
 import type { RetryEvent } from "../client-options.js";
 import type { ChainCallOptions } from "../internal/call-options.js";
@@ -75,7 +76,9 @@ export function retryMiddleware(policy: RetryPolicy): ClientMiddleware<ChainCall
         // No backoff sleeps, and no attempt starts, past the overall deadline.
         if (deadlineAt !== undefined && Date.now() + delayMs >= deadlineAt) throw error;
         onRetry?.({ path: call.method.path, attempt, delayMs, error });
-        trace.getActiveSpan()?.addEvent("retry", { "rpc.grpc.attempt": attempt, "rpc.grpc.retry_delay_ms": delayMs, "rpc.grpc.status_code": error.code });
+        trace
+          .getActiveSpan()
+          ?.addEvent("retry", { "rpc.grpc.attempt": attempt, "rpc.grpc.retry_delay_ms": delayMs, "rpc.grpc.status_code": error.code });
         if (delayMs > 0) {
           if (signal !== undefined) await delay(signal, delayMs);
           else await new Promise((resolve) => setTimeout(resolve, delayMs));

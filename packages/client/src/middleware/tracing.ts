@@ -1,16 +1,7 @@
 // The logical-call span: one span per call made by the application, parent of one CLIENT span per
 // attempt (nice-grpc-opentelemetry, below the retry middleware), so retries are visible in a trace.
 // Without an OpenTelemetry SDK (and no incoming trace context) both are skipped outright.
-import {
-  type Attributes,
-  type Context,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  isSpanContextValid,
-  trace,
-} from "@opentelemetry/api";
+import { type Attributes, type Context, context, isSpanContextValid, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { type CallOptions, ClientError, type ClientMiddleware, type ClientMiddlewareCall, Status } from "nice-grpc-common";
 import { openTelemetryClientMiddleware } from "nice-grpc-opentelemetry";
 import type { ChainCallOptions } from "../internal/call-options.js";

@@ -2,9 +2,9 @@
 // can see the deadline a call arrived with.
 import * as grpc from "@grpc/grpc-js";
 import { UsersServiceDefinition, type UsersServiceImplementation } from "@org/api/org/users/v1";
-import { type CallContext, type Server, ServerError, Status, createServer } from "nice-grpc";
-import { errorDetailsServerMiddleware } from "nice-grpc-error-details";
 import { AbortError } from "abort-controller-x";
+import { type CallContext, createServer, type Server, ServerError, Status } from "nice-grpc";
+import { errorDetailsServerMiddleware } from "nice-grpc-error-details";
 
 export type Impl = Partial<UsersServiceImplementation<CallContext>>;
 

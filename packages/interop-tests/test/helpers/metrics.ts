@@ -14,7 +14,8 @@ export function parsePrometheus(text: string): Sample[] {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match) continue;
     const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] as string] = pair[2] as string;
+    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[pair[1] as string] = pair[2] as string;
     samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
   }
   return samples;
@@ -26,7 +27,9 @@ export function fetchMetrics(port: number, timeoutMs = 3000): Promise<Sample[]> 
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => (res.statusCode === 200 ? resolve(parsePrometheus(body)) : reject(new Error(`/metrics answered ${res.statusCode}`))));
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve(parsePrometheus(body)) : reject(new Error(`/metrics answered ${res.statusCode}`)),
+      );
     });
     req.on("timeout", () => req.destroy(new Error("/metrics timed out")));
     req.on("error", reject);

@@ -51,9 +51,18 @@ export function pythonEnv(codegen: PythonCodegen, extra: Record<string, string> 
 }
 
 /** Runs a script in ../../python to completion and parses the JSON it prints last. */
-export async function runPythonScript<T>(codegen: PythonCodegen, script: string, args: string[], { env = {}, timeoutMs = 60_000 } = {}): Promise<T> {
+export async function runPythonScript<T>(
+  codegen: PythonCodegen,
+  script: string,
+  args: string[],
+  { env = {}, timeoutMs = 60_000 } = {},
+): Promise<T> {
   try {
-    const { stdout } = await run(PYTHON, [join(scriptsDir, script), ...args], { env: pythonEnv(codegen, env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(PYTHON, [join(scriptsDir, script), ...args], {
+      env: pythonEnv(codegen, env),
+      timeout: timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const last = stdout.trim().split("\n").pop() ?? "";
     return JSON.parse(last) as T;
   } catch (error) {

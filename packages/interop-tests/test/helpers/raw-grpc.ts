@@ -3,7 +3,10 @@
 import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http2";
 
 /** Wraps one message in the 5-byte gRPC length prefix. */
-export function grpcFrame(message: Uint8Array, { compressed = false, declaredLength }: { compressed?: boolean; declaredLength?: number } = {}): Buffer {
+export function grpcFrame(
+  message: Uint8Array,
+  { compressed = false, declaredLength }: { compressed?: boolean; declaredLength?: number } = {},
+): Buffer {
   const header = Buffer.alloc(5);
   header.writeUInt8(compressed ? 1 : 0, 0);
   header.writeUInt32BE(declaredLength ?? message.length, 1);
@@ -67,7 +70,10 @@ const decodeMessage = (value: string | string[] | undefined): string | undefined
  * refuse to send a header block over 64 KiB; the limit is lifted so oversized metadata reaches the server.
  */
 export async function connectHttp2(port: number, settings?: http2.Settings): Promise<ClientHttp2Session> {
-  const session = http2.connect(`http://127.0.0.1:${port}`, { maxSendHeaderBlockLength: 1 << 24, ...(settings ? { settings } : {}) } as http2.ClientSessionOptions);
+  const session = http2.connect(`http://127.0.0.1:${port}`, {
+    maxSendHeaderBlockLength: 1 << 24,
+    ...(settings ? { settings } : {}),
+  } as http2.ClientSessionOptions);
   await new Promise<void>((resolve, reject) => {
     session.once("connect", () => resolve());
     session.once("error", reject);
@@ -91,7 +97,12 @@ export function closeSession(session: ClientHttp2Session): Promise<void> {
 }
 
 /** Sends one gRPC call: `body` is written as-is (use grpcFrame to build it). */
-export function rawCall(session: ClientHttp2Session, path: string, body: Buffer | Buffer[], options: RawCallOptions = {}): Promise<RawResponse> {
+export function rawCall(
+  session: ClientHttp2Session,
+  path: string,
+  body: Buffer | Buffer[],
+  options: RawCallOptions = {},
+): Promise<RawResponse> {
   const started = Date.now();
   const { timeoutMs = 5000 } = options;
   return new Promise((resolve) => {

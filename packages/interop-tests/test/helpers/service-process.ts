@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SERVING, healthCheck } from "./health.js";
+import { healthCheck, SERVING } from "./health.js";
 import { getFreePort } from "./ports.js";
 import { waitFor } from "./wait.js";
 
@@ -57,7 +57,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   return launch({ ...options, port, dbPath, metricsPort, tempDir });
 }
 
-async function launch(opts: ServiceOptions & { port: number; dbPath: string; metricsPort: number | undefined; tempDir: string | undefined }): Promise<ServiceProcess> {
+async function launch(
+  opts: ServiceOptions & { port: number; dbPath: string; metricsPort: number | undefined; tempDir: string | undefined },
+): Promise<ServiceProcess> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",

@@ -1,6 +1,6 @@
 // Decodes google.rpc.Status from grpc-status-details-bin with the wire reader only, so raw HTTP/2
 // tests check what is actually on the wire rather than what a client library makes of it.
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { BinaryReader, type WireType } from "@bufbuild/protobuf/wire";
 
 export interface DecodedStatus {
   code: number;

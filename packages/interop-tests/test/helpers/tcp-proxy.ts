@@ -1,6 +1,6 @@
 // A TCP proxy on node:net placed between a client and a server so a test can cut connections
 // at chosen moments (mid-call, mid-stream) and count what passed through.
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 export interface TcpProxyOptions {
   /** Port of the upstream server on 127.0.0.1. */

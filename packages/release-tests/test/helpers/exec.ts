@@ -14,13 +14,27 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Kill the command after this long. Default 120_000 ms. */
   timeoutMs?: number;
+  /**
+   * Drop the `npm_config_*` variables this process inherited (pnpm and npm scripts export their
+   * whole configuration, registry included), so the command sees only its own .npmrc files, as
+   * in a user's shell. Default false.
+   */
+  cleanNpmConfig?: boolean;
+}
+
+function environment(options: RunOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (options.cleanNpmConfig) {
+    for (const key of Object.keys(env)) if (/^npm_/i.test(key)) delete env[key];
+  }
+  return { ...env, ...options.env };
 }
 
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: environment(options),
       stdio: ["ignore", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 120_000,
     });

@@ -17,16 +17,16 @@
  * (server-call.ts), which replaces grpc-js's handler layer; otherwise grpc-js's own.
  */
 import type {
+  Metadata as GrpcMetadata,
   ServerInterceptingCall,
   ServerInterceptingCallInterface,
   ServerInterceptor,
   ServerMethodDefinition,
-  Metadata as GrpcMetadata,
 } from "@grpc/grpc-js";
 import { Status } from "nice-grpc-common";
-import { incomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
+import { type IncomingCallScope, incomingCallScope } from "./incoming-call-scope.js";
 import { MalformedRequest } from "./request-decoding.js";
-import { ServerCall, type MethodRoute } from "./server-call.js";
+import { type MethodRoute, ServerCall } from "./server-call.js";
 
 type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
@@ -44,7 +44,8 @@ function metadataBytes(metadata: GrpcMetadata): number {
   if (entries instanceof Map) {
     for (const [key, values] of entries) for (const value of values) n += key.length + value.length + 32;
   } else {
-    for (const [key, value] of Object.entries(metadata.toHttp2Headers())) for (const v of [value].flat()) n += key.length + String(v).length + 32;
+    for (const [key, value] of Object.entries(metadata.toHttp2Headers()))
+      for (const v of [value].flat()) n += key.length + String(v).length + 32;
   }
   return n;
 }
@@ -99,7 +100,7 @@ export class CallRecord implements IncomingCallScope {
     this.clientDeadlineMs = typeof d === "number" ? d : d.getTime();
     const max = responseStream ? control.maxStreamDeadlineMs : control.maxDeadlineMs;
     this.maxAtMs = max > 0 ? now + max : Infinity;
-    this.deadlineMs = this.clientDeadlineMs < this.maxAtMs ? this.clientDeadlineMs : this.maxAtMs;
+    this.deadlineMs = Math.min(this.clientDeadlineMs, this.maxAtMs);
   }
 
   get deadline(): Date | undefined {
@@ -192,7 +193,8 @@ export class CallRecord implements IncomingCallScope {
     if (!this.control.admit(this)) return;
     // Client- and bidi-streaming handlers start here, inside the scope; unary and
     // server-streaming ones on half-close (entering the scope costs, so only where needed).
-    if (this.route === undefined || this.route.descriptor.requestStream) incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
+    if (this.route === undefined || this.route.descriptor.requestStream)
+      incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
     else this.listener!.onReceiveMetadata(metadata);
   }
   onReceiveMessage(message: unknown): void {

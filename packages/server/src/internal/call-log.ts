@@ -6,10 +6,11 @@
  * the logger @org/server creates (nothing on it can hook, mix in, serialise or redact); a logger
  * brought by the application goes through pino. call-log.test.ts checks the bytes against pino's.
  */
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 const { lsCacheSym, chindingsSym, endSym, streamSym, needsMetadataGsym, messageKeySym } = pino.symbols;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
 /** A JSON string literal of `value`, as pino writes one. */

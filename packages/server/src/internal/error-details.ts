@@ -3,6 +3,7 @@ import {
   Any,
   BadRequest,
   DebugInfo,
+  type ErrorDetails,
   ErrorInfo,
   Help,
   LocalizedMessage,
@@ -11,7 +12,6 @@ import {
   RequestInfo,
   ResourceInfo,
   RetryInfo,
-  type ErrorDetails,
 } from "nice-grpc-error-details";
 
 interface Encodable {

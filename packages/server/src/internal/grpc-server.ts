@@ -6,15 +6,21 @@
  * of an added method to its `ServerCall`. The built-in core steps run as plain functions around
  * the chain; the rest of the middleware is composed the nice-grpc way, and only when there is some.
  */
-import { Server, type ChannelOptions, type ServerCredentials, type ServiceDefinition as GrpcJsServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import {
-  composeServerMiddleware,
+  type ChannelOptions,
+  type ServiceDefinition as GrpcJsServiceDefinition,
+  Server,
+  type ServerCredentials,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import type { CompatServiceDefinition } from "nice-grpc";
+import {
   type CallContext,
+  composeServerMiddleware,
   type MethodDescriptor,
   type ServerMiddleware,
   type ServerMiddlewareCall,
 } from "nice-grpc-common";
-import type { CompatServiceDefinition } from "nice-grpc";
 import type { Core, InternalCallContext, StreamNext, UnaryNext } from "../middleware/core.js";
 import type { CallControl } from "./call-control.js";
 
@@ -54,7 +60,12 @@ export function serviceMethods(definition: CompatServiceDefinition): Method[] {
       const responseType = m.responseType as TsProtoMessageType;
       return {
         key,
-        descriptor: { path: `/${def.fullName}/${m.name}`, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options ?? {} },
+        descriptor: {
+          path: `/${def.fullName}/${m.name}`,
+          requestStream: m.requestStream,
+          responseStream: m.responseStream,
+          options: m.options ?? {},
+        },
         requestDeserialize: (bytes: Buffer) => requestType.decode(bytes),
         responseSerialize: tsProtoSerializer(responseType),
         requestSerialize: tsProtoSerializer(requestType),
@@ -96,15 +107,27 @@ async function driveUnary(iterable: AsyncGenerator<unknown, unknown, undefined>)
 }
 
 /** The chain after the built-in core steps: middleware (if any), then the implementation. */
-function chain(descriptor: MethodDescriptor, implementation: Implementation, middleware: AnyMiddleware | undefined): UnaryNext | StreamNext {
+function chain(
+  descriptor: MethodDescriptor,
+  implementation: Implementation,
+  middleware: AnyMiddleware | undefined,
+): UnaryNext | StreamNext {
   const { requestStream, responseStream } = descriptor;
   if (middleware === undefined) {
     return (request, context) => implementation(request, context);
   }
-  const kind = requestStream ? (responseStream ? "bidirectional streaming" : "client streaming") : responseStream ? "server streaming" : "unary";
+  const kind = requestStream
+    ? responseStream
+      ? "bidirectional streaming"
+      : "client streaming"
+    : responseStream
+      ? "server streaming"
+      : "unary";
   const checkRequest = (request: unknown) => {
     if (isAsyncIterable(request) !== requestStream) {
-      throw new Error(`A middleware passed invalid request to next(): expected ${requestStream ? "a stream of messages" : "a single message"} for ${kind} method`);
+      throw new Error(
+        `A middleware passed invalid request to next(): expected ${requestStream ? "a stream of messages" : "a single message"} for ${kind} method`,
+      );
     }
   };
   const next = responseStream
@@ -112,7 +135,8 @@ function chain(descriptor: MethodDescriptor, implementation: Implementation, mid
         checkRequest(request);
         yield* implementation(request, context);
       }
-    : async function* (request: unknown, context: CallContext) {
+    : // biome-ignore lint/correctness/useYield: a unary handler returns its response through the generator
+      async function* (request: unknown, context: CallContext) {
         checkRequest(request);
         return await implementation(request, context);
       };
@@ -150,7 +174,11 @@ export interface GrpcServer extends ServiceAdder {
 const compose = (outer: AnyMiddleware | undefined, inner: AnyMiddleware): AnyMiddleware =>
   outer === undefined ? inner : (composeServerMiddleware(outer, inner) as AnyMiddleware);
 
-export function createGrpcServer(options: GrpcServerOptions, middleware?: AnyMiddleware, shared?: { services: ServiceEntry[]; server?: Server }): GrpcServer {
+export function createGrpcServer(
+  options: GrpcServerOptions,
+  middleware?: AnyMiddleware,
+  shared?: { services: ServiceEntry[]; server?: Server },
+): GrpcServer {
   const state = shared ?? { services: [] as ServiceEntry[], server: undefined as Server | undefined };
 
   function adder(mw: AnyMiddleware | undefined): ServiceAdder {

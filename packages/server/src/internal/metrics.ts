@@ -30,8 +30,12 @@ export class MethodStats {
   constructor(method: MethodDescriptor) {
     const [, service = "", name = ""] = method.path.split("/");
     const type = method.requestStream
-      ? method.responseStream ? "bidi_stream" : "client_stream"
-      : method.responseStream ? "server_stream" : "unary";
+      ? method.responseStream
+        ? "bidi_stream"
+        : "client_stream"
+      : method.responseStream
+        ? "server_stream"
+        : "unary";
     this.labels = { grpc_type: type, grpc_service: service, grpc_method: name };
     this.streaming = method.requestStream || method.responseStream;
   }
@@ -97,7 +101,9 @@ export class ServerMetrics {
       ),
       new ScrapedMetric("grpc_server_handled_total", "RPCs completed on the server, by status code.", "counter", () =>
         all().flatMap((m) =>
-          m.byCode.flatMap((s, code) => (s === undefined ? [] : [{ labels: { ...m.labels, grpc_code: statusNames[code] ?? String(code) }, value: s.count }])),
+          m.byCode.flatMap((s, code) =>
+            s === undefined ? [] : [{ labels: { ...m.labels, grpc_code: statusNames[code] ?? String(code) }, value: s.count }],
+          ),
         ),
       ),
       new ScrapedMetric("grpc_server_handling_seconds", "Time from the start of an RPC to its status, seconds.", "histogram", () =>

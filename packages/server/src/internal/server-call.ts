@@ -12,7 +12,7 @@
  */
 import { Metadata as GrpcMetadata, type ServerInterceptingCallInterface } from "@grpc/grpc-js";
 import { AbortError, isAbortError } from "abort-controller-x";
-import { Metadata, ServerError, Status, type MetadataValue, type MethodDescriptor } from "nice-grpc-common";
+import { Metadata, type MetadataValue, type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { Principal } from "../context.js";
 import type { CallRecord } from "./call-control.js";
@@ -264,7 +264,11 @@ export class ServerCall implements Listener {
     }
     if (this.gotRequest) {
       // grpc-js's answer to a second message on a single-request call.
-      this.call.sendStatus({ code: Status.UNIMPLEMENTED, details: `Received a second request message for server streaming method ${this.path}`, metadata: null });
+      this.call.sendStatus({
+        code: Status.UNIMPLEMENTED,
+        details: `Received a second request message for server streaming method ${this.path}`,
+        metadata: null,
+      });
       return;
     }
     this.gotRequest = true;
@@ -278,7 +282,11 @@ export class ServerCall implements Listener {
       return;
     }
     if (!this.gotRequest) {
-      this.call.sendStatus({ code: Status.UNIMPLEMENTED, details: `Received no request message for server streaming method ${this.path}`, metadata: null });
+      this.call.sendStatus({
+        code: Status.UNIMPLEMENTED,
+        details: `Received no request message for server streaming method ${this.path}`,
+        metadata: null,
+      });
       return;
     }
     const request = this.request;

@@ -6,18 +6,18 @@
  * rest of the call inside `context.with(span context)`.
  */
 import { isIP } from "node:net";
+import type { Metadata as GrpcMetadata } from "@grpc/grpc-js";
 import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  propagation,
-  trace,
   type Attributes,
   type Context,
+  propagation,
+  ROOT_CONTEXT,
   type Span,
+  SpanKind,
+  SpanStatusCode,
   type TextMapGetter,
+  trace,
 } from "@opentelemetry/api";
-import type { Metadata as GrpcMetadata } from "@grpc/grpc-js";
 import { isAbortError } from "abort-controller-x";
 import { ServerError, Status } from "nice-grpc-common";
 import { statusNames } from "./status-names.js";

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { readFileSync } from "node:fs";
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from "jose";
 import { ServerError, Status } from "nice-grpc-common";
 import type { Principal } from "../context.js";
 import type { InternalCallContext } from "./core.js";
@@ -60,11 +60,7 @@ export interface AuthOptions {
   cacheSize?: number;
 }
 
-export const DEFAULT_EXEMPT = [
-  "grpc.health.v1.Health",
-  "grpc.reflection.v1.ServerReflection",
-  "grpc.reflection.v1alpha.ServerReflection",
-];
+export const DEFAULT_EXEMPT = ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
 
 /** Builds `isExempt(path)` from a list of paths and service names. */
 export function exemptionMatcher(list: readonly string[]): (path: string) => boolean {

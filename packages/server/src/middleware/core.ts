@@ -7,19 +7,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { context as otelContext, ProxyTracerProvider, trace, type Span } from "@opentelemetry/api";
+import { context as otelContext, ProxyTracerProvider, type Span, trace } from "@opentelemetry/api";
 import { isAbortError } from "abort-controller-x";
-import { ServerError, Status, type MethodDescriptor } from "nice-grpc-common";
+import { type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
 import { RichServerError } from "nice-grpc-error-details";
 // google.rpc.Status is not re-exported from the package index.
 import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
+import type { Level, Logger } from "pino";
 import { CallLog, quote } from "../internal/call-log.js";
 import { encodeErrorDetails } from "../internal/error-details.js";
-import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
-import type { Level, Logger } from "pino";
-import type { ServerCall, MethodRoute } from "../internal/server-call.js";
-import { statusNames } from "../internal/status-names.js";
 import type { ServerMetrics } from "../internal/metrics.js";
+import type { MethodRoute, ServerCall } from "../internal/server-call.js";
+import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
+import { statusNames } from "../internal/status-names.js";
 import type { AuthCheck } from "./auth.js";
 import type { RateLimitCheck } from "./rate-limit.js";
 
@@ -224,7 +224,8 @@ export function core(options: CoreOptions): Core {
 
     function afterAuth(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
       m.rateLimit?.(ctx);
-      if (span !== undefined && descriptor.requestStream && span.isRecording()) request = receivedEvents(request as AsyncIterable<unknown>, span);
+      if (span !== undefined && descriptor.requestStream && span.isRecording())
+        request = receivedEvents(request as AsyncIterable<unknown>, span);
       return next(request, ctx);
     }
 
@@ -277,8 +278,9 @@ export function core(options: CoreOptions): Core {
       const authorizing = m.auth?.(ctx);
       if (authorizing !== undefined) await authorizing;
       m.rateLimit?.(ctx);
-      const events = span !== undefined && span.isRecording() ? span : undefined;
-      const requests = events !== undefined && descriptor.requestStream ? receivedEvents(request as AsyncIterable<unknown>, events) : request;
+      const events = span?.isRecording() ? span : undefined;
+      const requests =
+        events !== undefined && descriptor.requestStream ? receivedEvents(request as AsyncIterable<unknown>, events) : request;
       let sent = 0;
       for await (const response of next(requests, ctx)) {
         const wait = ctx.write(response);

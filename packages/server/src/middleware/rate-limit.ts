@@ -38,7 +38,11 @@ export interface InternalCallContextLike {
 class Bucket {
   tokens: number;
   updatedAt: number;
-  constructor(readonly ratePerMs: number, readonly burst: number, now: number) {
+  constructor(
+    readonly ratePerMs: number,
+    readonly burst: number,
+    now: number,
+  ) {
     this.tokens = burst;
     this.updatedAt = now;
   }

@@ -87,9 +87,7 @@ function userToSnapshot(user: UserRecord): string {
 
 function isUniqueEmailViolation(error: unknown): boolean {
   return (
-    error instanceof Error &&
-    (error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE" &&
-    error.message.includes("users.email_key")
+    error instanceof Error && (error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE" && error.message.includes("users.email_key")
   );
 }
 
@@ -124,9 +122,7 @@ export class SqliteUsersRepository implements UsersRepository {
       ),
       delete: db.prepare("DELETE FROM users WHERE id = ?"),
       getKey: db.prepare("SELECT user_id, snapshot FROM idempotency_keys WHERE request_id = ?"),
-      putKey: db.prepare(
-        "INSERT INTO idempotency_keys (request_id, user_id, snapshot, create_time) VALUES (?, ?, ?, ?)",
-      ),
+      putKey: db.prepare("INSERT INTO idempotency_keys (request_id, user_id, snapshot, create_time) VALUES (?, ?, ?, ?)"),
     };
   }
 

@@ -125,9 +125,7 @@ export function describeUsersRepositoryContract(name: string, open: () => Promis
       const r = await fresh();
       await r.create(fields());
       const { user } = await r.create(fields({ email: "bob@example.com" }));
-      await expect(r.update(user.id, (c) => ({ ...c, email: "Ada@example.com" }))).rejects.toBeInstanceOf(
-        EmailTakenError,
-      );
+      await expect(r.update(user.id, (c) => ({ ...c, email: "Ada@example.com" }))).rejects.toBeInstanceOf(EmailTakenError);
       // Changing only the case of one's own email is fine.
       const same = await r.update(user.id, (c) => ({ ...c, email: "BOB@example.com" }));
       expect(same.email).toBe("BOB@example.com");
