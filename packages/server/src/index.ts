@@ -18,7 +18,7 @@ export {
 export type { ServingStatus } from "./health.js";
 export { HealthStatuses } from "./health.js";
 export type { IncomingCallScope } from "./internal/incoming-call-scope.js";
-export { incomingCallScope } from "./internal/incoming-call-scope.js";
+export { useIncomingCallScope } from "./internal/incoming-call-scope.js";
 export type { AuthOptions, JwtOptions, MethodInfo } from "./middleware/auth.js";
 export { REQUEST_ID_HEADER } from "./middleware/core.js";
 export type { BucketLimit, InternalCallContextLike as RateLimitKeyContext, RateLimitOptions } from "./middleware/rate-limit.js";

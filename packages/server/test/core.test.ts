@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { connect } from "node:http2";
+import { fileURLToPath } from "node:url";
 import { BulkCreateUsersRequest, GetUserRequest, UsersServiceDefinition } from "@org/api/org/users/v1";
 import { isAbortError } from "abort-controller-x";
 import { ClientError, Metadata, Status } from "nice-grpc-common";
@@ -7,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { createServer } from "../src/index.js";
 import { INTERNAL_MESSAGE as INTERNAL_MESSAGE_FOR_TESTS } from "../src/middleware/core.js";
 import { callLines, rawGetUser, rejection, startServer, usersImpl, waitFor } from "./helpers.js";
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
 
 describe("core", () => {
   it("listen resolves the bound port and serves the added service", async () => {
@@ -111,6 +115,28 @@ describe("deadlines", () => {
     expect(Math.abs(seen.deadline - deadline)).toBeLessThan(1000);
     expect(seen.scopeDeadline).toBe(seen.deadline);
     expect(seen.scopeSignalIsCallSignal).toBe(true);
+  });
+
+  it("without a reader (no @org/client, no useIncomingCallScope) serves calls without creating the scope", async () => {
+    // A fresh process with the built package. The shared scope is created only by its readers; a
+    // server that entered one would have had to create it. (Entering an AsyncLocalStorage turns on
+    // Node's async hooks for every promise: a leaf service should not pay for it.)
+    const script = `
+      import { UsersServiceDefinition } from "@org/api/org/users/v1";
+      import { createServer } from "@org/server";
+      import { createChannel, createClient } from "nice-grpc";
+      const key = Symbol.for("@org/grpc.incoming-call-scope");
+      const server = createServer({ handleSignals: false, logLevel: "silent", metrics: false });
+      server.add(UsersServiceDefinition, { async getUser({ id }) { return { user: { id, name: key in globalThis ? "scope" : "no scope" } }; } });
+      const port = await server.listen("127.0.0.1:0");
+      const channel = createChannel("127.0.0.1:" + port);
+      const { user } = await createClient(UsersServiceDefinition, channel).getUser({ id: "1" });
+      channel.close();
+      await server.shutdown();
+      console.log(user.name);
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: packageDir, encoding: "utf8" });
+    expect(out.trim()).toBe("no scope");
   });
 
   it("caps the deadline at maxDeadlineMs: the signal aborts and the client gets DEADLINE_EXCEEDED", async () => {

@@ -8,7 +8,10 @@ import { ServerError, Status } from "nice-grpc-common";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { afterEach } from "vitest";
 import { createServer, invalidArgument, notFound, type OrgCallContext, type OrgServer, type ServerOptions } from "../src/index.js";
-import { incomingCallScope } from "../src/internal/incoming-call-scope.js";
+import { useIncomingCallScope } from "../src/internal/incoming-call-scope.js";
+
+// The fixture reads the scope, so it is created before any call (as @org/client does on import).
+const incomingCallScope = useIncomingCallScope();
 
 export type LogLine = Record<string, any> & { msg: string; level: number };
 

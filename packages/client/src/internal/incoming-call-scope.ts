@@ -1,6 +1,8 @@
 // The incoming-call scope shared with @org/server through the global symbol registry, so a call
 // made inside a server handler inherits its deadline and cancellation without a package dependency.
-// Kept identical to packages/server/src/internal/incoming-call-scope.ts (see the contracts).
+// @org/server enters the scope only once a reader has created it; this module is that reader, so
+// loading @org/client switches propagation on. Kept in step with
+// packages/server/src/internal/incoming-call-scope.ts.
 import { AsyncLocalStorage } from "node:async_hooks";
 
 export interface IncomingCallScope {
@@ -9,6 +11,9 @@ export interface IncomingCallScope {
 }
 
 const key = Symbol.for("@org/grpc.incoming-call-scope");
+type Registry = { [key]?: AsyncLocalStorage<IncomingCallScope> };
 
-export const incomingCallScope: AsyncLocalStorage<IncomingCallScope> = ((globalThis as any)[key] ??=
-  new AsyncLocalStorage<IncomingCallScope>());
+const registry = globalThis as Registry;
+registry[key] ??= new AsyncLocalStorage<IncomingCallScope>();
+
+export const incomingCallScope: AsyncLocalStorage<IncomingCallScope> = registry[key];

@@ -24,7 +24,7 @@ import type {
   ServerMethodDefinition,
 } from "@grpc/grpc-js";
 import { Status } from "nice-grpc-common";
-import { type IncomingCallScope, incomingCallScope } from "./incoming-call-scope.js";
+import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { MalformedRequest } from "./request-decoding.js";
 import { type MethodRoute, ServerCall } from "./server-call.js";
 
@@ -192,10 +192,12 @@ export class CallRecord implements IncomingCallScope {
     }
     if (!this.control.admit(this)) return;
     // Client- and bidi-streaming handlers start here, inside the scope; unary and
-    // server-streaming ones on half-close (entering the scope costs, so only where needed).
-    if (this.route === undefined || this.route.descriptor.requestStream)
-      incomingCallScope.run(this, forwardMetadata, this.listener!, metadata);
-    else this.listener!.onReceiveMetadata(metadata);
+    // server-streaming ones on half-close (entering the scope costs, so only where needed, and
+    // only once something in the process reads it: see incoming-call-scope.ts).
+    const scope = activeIncomingCallScope();
+    if (scope !== undefined && (this.route === undefined || this.route.descriptor.requestStream)) {
+      scope.run(this, forwardMetadata, this.listener!, metadata);
+    } else this.listener!.onReceiveMetadata(metadata);
   }
   onReceiveMessage(message: unknown): void {
     if (message instanceof MalformedRequest) {
@@ -222,7 +224,9 @@ export class CallRecord implements IncomingCallScope {
       this.end(Status.INVALID_ARGUMENT, MISSING_MESSAGE);
       return;
     }
-    incomingCallScope.run(this, forwardHalfClose, this.listener!);
+    const scope = activeIncomingCallScope();
+    if (scope !== undefined) scope.run(this, forwardHalfClose, this.listener!);
+    else this.listener!.onReceiveHalfClose();
   }
   onCancel(): void {
     // grpc-js reports every end of a call here, normal or not.
