@@ -134,15 +134,47 @@ const logDescriptor: PropertyDescriptor = {
   enumerable: true,
 };
 
+// The request metadata, response header and trailer, and `sendHeader`, exist once something uses
+// them: an idle stream that never does keeps none of them (about 200 bytes each stream).
 const NO_METADATA = new LazyMetadata(new GrpcMetadata());
+const metadataDescriptor: PropertyDescriptor = {
+  get(this: ServerCall) {
+    if (this.grpcMetadata === undefined) return NO_METADATA; // before the request metadata arrived
+    return (this.requestMetadata ??= new LazyMetadata(this.grpcMetadata));
+  },
+  enumerable: true,
+};
+const headerDescriptor: PropertyDescriptor = {
+  get(this: ServerCall) {
+    if (this.responseHeader === undefined) {
+      this.responseHeader = new LazyMetadata(undefined);
+      this.responseHeader.initial = this.pendingHeader;
+      this.pendingHeader = undefined;
+    }
+    return this.responseHeader;
+  },
+  enumerable: true,
+};
+const trailerDescriptor: PropertyDescriptor = {
+  get(this: ServerCall) {
+    return (this.responseTrailer ??= new LazyMetadata(undefined));
+  },
+  enumerable: true,
+};
+const sendHeaderDescriptor: PropertyDescriptor = {
+  get(this: ServerCall) {
+    return (this.sendHeaderFn ??= () => this.flushHeader());
+  },
+  enumerable: true,
+};
 
 export class ServerCall implements Listener {
   // ---- CallContext ----
-  readonly metadata: LazyMetadata;
+  declare readonly metadata: LazyMetadata;
   readonly peer: string;
-  readonly header: LazyMetadata;
-  readonly sendHeader: () => void;
-  readonly trailer: LazyMetadata;
+  declare readonly header: LazyMetadata;
+  declare readonly sendHeader: () => void;
+  declare readonly trailer: LazyMetadata;
   declare readonly signal: AbortSignal;
   // ---- OrgCallContext ----
   requestId = "";
@@ -153,6 +185,12 @@ export class ServerCall implements Listener {
   readonly path: string;
   childLogger: Logger | undefined = undefined;
   grpcMetadata: GrpcMetadata | undefined = undefined;
+  requestMetadata: LazyMetadata | undefined = undefined;
+  responseHeader: LazyMetadata | undefined = undefined;
+  /** Header entries set before anything read `header` (the request id). */
+  pendingHeader: [string, string][] | undefined = undefined;
+  responseTrailer: LazyMetadata | undefined = undefined;
+  sendHeaderFn: (() => void) | undefined = undefined;
   private headerSent = false;
   private request: unknown = undefined;
   private gotRequest = false;
@@ -172,18 +210,20 @@ export class ServerCall implements Listener {
     peer.charCodeAt(0); // flatten: grpc-js builds it by concatenation and the call keeps it
     this.peer = peer;
     this.deadline = call.deadline;
-    this.metadata = NO_METADATA; // replaced when the request metadata arrives, before any handler runs
-    this.header = new LazyMetadata(undefined);
-    this.trailer = new LazyMetadata(undefined);
-    this.sendHeader = () => this.flushHeader();
+    Object.defineProperty(this, "metadata", metadataDescriptor);
+    Object.defineProperty(this, "header", headerDescriptor);
+    Object.defineProperty(this, "sendHeader", sendHeaderDescriptor);
+    Object.defineProperty(this, "trailer", trailerDescriptor);
     Object.defineProperty(this, "signal", signalDescriptor);
     Object.defineProperty(this, "log", logDescriptor);
   }
 
   /** Sets a response header entry without building the nice-grpc header. */
   setHeader(key: string, value: string): void {
-    if (this.header.built) this.header.set(key, value);
-    else (this.header.initial ??= []).push([key, value]);
+    const header = this.responseHeader;
+    if (header === undefined) (this.pendingHeader ??= []).push([key, value]);
+    else if (header.built) header.set(key, value);
+    else (header.initial ??= []).push([key, value]);
   }
 
   /**
@@ -201,23 +241,27 @@ export class ServerCall implements Listener {
     return this.call.cancelled;
   }
 
-  private flushHeader(): void {
+  /** Sends the response header now, if there is one to send (context.sendHeader). */
+  flushHeader(): void {
     if (this.headerSent) return;
     this.headerSent = true;
     // Like nice-grpc: an empty header is not sent early (grpc-js sends its own with the response).
-    const header = this.header;
-    if (header.built) {
+    const header = this.responseHeader;
+    if (header?.built) {
       if (!isEmpty(header)) this.call.sendMetadata(toGrpcMetadata(header));
-    } else if (header.initial !== undefined) {
+      return;
+    }
+    const entries = header === undefined ? this.pendingHeader : header.initial;
+    if (entries !== undefined) {
       const grpc = new GrpcMetadata();
-      for (const [key, value] of header.initial) grpc.set(key, value);
+      for (const [key, value] of entries) grpc.set(key, value);
       this.call.sendMetadata(grpc);
     }
   }
 
   private grpcTrailer(): GrpcMetadata | null {
-    const trailer = this.trailer;
-    return !trailer.built || isEmpty(trailer) ? null : toGrpcMetadata(trailer);
+    const trailer = this.responseTrailer;
+    return trailer === undefined || !trailer.built || isEmpty(trailer) ? null : toGrpcMetadata(trailer);
   }
 
   // ---- writing a response stream, with backpressure ----
@@ -247,7 +291,6 @@ export class ServerCall implements Listener {
 
   onReceiveMetadata(metadata: GrpcMetadata): void {
     this.grpcMetadata = metadata;
-    (this as { metadata: LazyMetadata }).metadata = new LazyMetadata(metadata);
     if (this.route.descriptor.requestStream) {
       // Client-streaming and bidi handlers start with the metadata, as in grpc-js.
       this.requests = new RequestStream(this.call);

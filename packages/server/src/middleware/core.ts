@@ -271,13 +271,20 @@ export function core(options: CoreOptions): Core {
   function streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute {
     const m = methodState(descriptor);
 
-    // What runs inside the span: requireDeadline, then the rest of the chain, writing each
-    // response (with a SENT event, and RECEIVED events for request messages, when recording).
-    async function pump(ctx: InternalCallContext, request: unknown, span: Span | undefined): Promise<void> {
+    /** requireDeadline, auth and rateLimit; a promise only while auth is verifying a token. */
+    function admit(ctx: InternalCallContext): Promise<void> | undefined {
       checkDeadline(m, ctx);
       const authorizing = m.auth?.(ctx);
-      if (authorizing !== undefined) await authorizing;
+      if (authorizing !== undefined) return authorizing.then(() => m.rateLimit?.(ctx));
       m.rateLimit?.(ctx);
+      return undefined;
+    }
+
+    // What runs inside the span: the admission steps, then the rest of the chain, writing each
+    // response (with a SENT event, and RECEIVED events for request messages, when recording).
+    async function pump(ctx: InternalCallContext, request: unknown, span: Span | undefined): Promise<void> {
+      const admitting = admit(ctx);
+      if (admitting !== undefined) await admitting;
       const events = span?.isRecording() ? span : undefined;
       const requests =
         events !== undefined && descriptor.requestStream ? receivedEvents(request as AsyncIterable<unknown>, events) : request;
@@ -308,7 +315,14 @@ export function core(options: CoreOptions): Core {
             if (span.isRecording()) traceId = span.spanContext().traceId;
             await otelContext.with(traced.context, pump, undefined, ctx, request, span);
           } else {
-            await pump(ctx, request, undefined);
+            // pump() without a span, inlined: an open stream then waits in one async frame of
+            // ours instead of two (a few hundred bytes per idle stream).
+            const admitting = admit(ctx);
+            if (admitting !== undefined) await admitting;
+            for await (const response of next(request, ctx)) {
+              const wait = ctx.write(response);
+              if (wait !== undefined) await wait;
+            }
           }
           code = Status.OK;
         } catch (err) {
