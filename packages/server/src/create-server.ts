@@ -259,6 +259,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     },
     async listen(address = options.listenAddress ?? defaults.listenAddress) {
       assertNotListening("listen");
+      control.onRefused = chain.core.refused;
       let s: any = createGrpcServer({ channelOptions: channelOptions(options), control, core: chain.core });
       for (const middleware of userMiddleware) s = s.use(middleware);
       for (const service of services) {

@@ -124,6 +124,23 @@ describe("malformed requests", () => {
     expect(runs.createUser).toBe(1);
   });
 
+  it("logs and counts a refused request like any call: method, code, peer and reason; handled_total by code", async () => {
+    const t = await startServer({ metricsListen: "127.0.0.1:0" });
+    const reply = await rawCall(t.address, createUser, frame(Buffer.from([0x0f, 0x01])));
+    expect(reply.grpcStatus).toBe(Status.INVALID_ARGUMENT);
+    const refused = t.logs.filter((l) => l.msg === "grpc call refused");
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({
+      method: createUser,
+      code: "INVALID_ARGUMENT",
+      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      reason: expect.stringMatching(/^malformed request message: /),
+    });
+    const metrics = await (await fetch(`http://127.0.0.1:${t.server.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="CreateUser",grpc_code="INVALID_ARGUMENT"\} 1/);
+    expect(metrics).toMatch(/grpc_server_started_total\{[^}]*grpc_method="CreateUser"\} 1/);
+  });
+
   it("rejects invalid UTF-8 in a string field instead of storing U+FFFD; valid non-ASCII passes", async () => {
     const { impl, runs } = countingImpl();
     const t = await startServer({}, (s) => s.add(UsersServiceDefinition, impl));

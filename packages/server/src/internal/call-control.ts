@@ -23,7 +23,7 @@ import type {
   ServerInterceptor,
   ServerMethodDefinition,
 } from "@grpc/grpc-js";
-import { Status } from "nice-grpc-common";
+import { type MethodDescriptor, Status } from "nice-grpc-common";
 import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { MalformedRequest } from "./request-decoding.js";
 import { type MethodRoute, ServerCall } from "./server-call.js";
@@ -128,6 +128,11 @@ export class CallRecord implements IncomingCallScope {
     this.forcedCode = code;
     this.statusSent = true;
     this.next.sendStatus({ code, details, metadata: null });
+    // A call the built-in steps never saw (refused at the gate, or before its handler started)
+    // would otherwise leave no log line and no count.
+    if (this.route !== undefined && !(this.listener instanceof ServerCall && this.listener.running)) {
+      this.control.onRefused?.(this.route.descriptor, this.next.getPeer(), code, details);
+    }
   }
 
   // ---- ServerInterceptingCallInterface: delegate to the next call ----
@@ -267,6 +272,8 @@ export class CallControl {
   private closing = false;
   /** Methods served by @org/server's own call handling, by path. */
   private readonly routes = new Map<string, MethodRoute>();
+  /** Told about every call ended before the built-in steps ran (they log and count the others). */
+  onRefused: ((method: MethodDescriptor, peer: string, code: number, details: string) => void) | undefined = undefined;
 
   constructor(options: CallControlOptions) {
     this.maxDeadlineMs = options.maxDeadlineMs;

@@ -236,6 +236,11 @@ export class ServerCall implements Listener {
     return values.length === 1 ? values[0] : values.join(", ");
   }
 
+  /** Whether the call reached the built-in steps (and so gets their log line and metrics). */
+  get running(): boolean {
+    return this.started;
+  }
+
   /** True once the call ended while its handler was still running. */
   get cancelled(): boolean {
     return this.call.cancelled;

@@ -25,6 +25,8 @@ import type { RateLimitCheck } from "./rate-limit.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 export const INTERNAL_MESSAGE = "Internal server error";
+/** Message of the log line of a call refused before the built-in steps ran. */
+export const REFUSED_MESSAGE = "grpc call refused";
 export const DEADLINE_REQUIRED_MESSAGE = "a deadline is required: set a deadline (grpc-timeout) on the call";
 
 // Echoed into headers and logs, so only accept ids that cannot inject anything.
@@ -123,6 +125,11 @@ export interface CoreOptions {
 export interface Core {
   unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute;
   streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute;
+  /**
+   * Logs and counts a call ended before these steps ran (a malformed request, oversized metadata,
+   * a deadline spent on arrival, a stream arriving during shutdown), like any other call.
+   */
+  refused(descriptor: MethodDescriptor, peer: string, code: number, details: string): void;
 }
 
 export function core(options: CoreOptions): Core {
@@ -341,5 +348,14 @@ export function core(options: CoreOptions): Core {
     };
   }
 
-  return { unaryRoute, streamRoute };
+  function refused(descriptor: MethodDescriptor, peer: string, code: number, details: string): void {
+    const stats = metrics?.forMethod(descriptor);
+    stats?.start();
+    stats?.finish(code, 0);
+    const level = levelByCode[code] ?? "error";
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level]({ method: descriptor.path, code: statusNames[code] ?? code, durationMs: 0, peer, reason: details }, REFUSED_MESSAGE);
+  }
+
+  return { unaryRoute, streamRoute, refused };
 }
