@@ -153,6 +153,7 @@ export function core(options: CoreOptions): Core {
       auth: options.auth?.forMethod(path),
       rateLimit: options.rateLimit?.forMethod(path),
       healthProbe: path.startsWith(HEALTH_PREFIX),
+      responseStream: descriptor.responseStream,
       needsDeadline: requireDeadline && !isDeadlineExempt(path),
     };
   }
@@ -212,6 +213,31 @@ export function core(options: CoreOptions): Core {
     logger[level](line, CALL_MESSAGE);
   }
 
+  /**
+   * How every call ends: what was thrown becomes what the client may see (errors step), the span
+   * gets its status, the call its log line and metrics (observe), then the status goes out.
+   */
+  function settle(
+    m: MethodState,
+    ctx: InternalCallContext,
+    start: number,
+    span: Span | undefined,
+    traceId: string | undefined,
+    failed: boolean,
+    thrown: unknown,
+    response: unknown,
+  ): void {
+    const error = failed ? toClientError(thrown, ctx) : undefined;
+    try {
+      if (span !== undefined) endSpan(span, error, failed);
+      observe(m, ctx, failed ? finalCode(error, ctx) : Status.OK, start, traceId);
+    } finally {
+      if (failed) ctx.fail(error);
+      else if (m.responseStream) ctx.finish();
+      else ctx.respond(response);
+    }
+  }
+
   /** The call's span, when tracing is on and an OpenTelemetry SDK is registered. */
   function startSpan(m: MethodState, ctx: InternalCallContext) {
     return m.tracing !== undefined && sdkRegistered() ? m.tracing.start(ctx.grpcMetadata, ctx.peer) : undefined;
@@ -243,11 +269,10 @@ export function core(options: CoreOptions): Core {
         requestContext(ctx);
         const start = performance.now();
         m.stats?.start();
-        let code: number = Status.CANCELLED;
         let traceId: string | undefined;
         let span: Span | undefined;
         let response: unknown;
-        let error: unknown;
+        let thrown: unknown;
         let failed = false;
         try {
           const traced = startSpan(m, ctx);
@@ -258,19 +283,11 @@ export function core(options: CoreOptions): Core {
           } else {
             response = await inner(ctx, request, undefined);
           }
-          code = Status.OK;
         } catch (err) {
-          error = toClientError(err, ctx);
-          code = finalCode(error, ctx);
+          thrown = err;
           failed = true;
         }
-        try {
-          if (span !== undefined) endSpan(span, error, failed);
-          observe(m, ctx, code, start, traceId);
-        } finally {
-          if (failed) ctx.fail(error);
-          else ctx.respond(response);
-        }
+        settle(m, ctx, start, span, traceId, failed, thrown, response);
       },
     };
   }
@@ -310,10 +327,9 @@ export function core(options: CoreOptions): Core {
         requestContext(ctx);
         const start = performance.now();
         m.stats?.start();
-        let code: number = Status.CANCELLED;
         let traceId: string | undefined;
         let span: Span | undefined;
-        let error: unknown;
+        let thrown: unknown;
         let failed = false;
         try {
           const traced = startSpan(m, ctx);
@@ -331,19 +347,11 @@ export function core(options: CoreOptions): Core {
               if (wait !== undefined) await wait;
             }
           }
-          code = Status.OK;
         } catch (err) {
-          error = toClientError(err, ctx);
-          code = finalCode(error, ctx);
+          thrown = err;
           failed = true;
         }
-        try {
-          if (span !== undefined) endSpan(span, error, failed);
-          observe(m, ctx, code, start, traceId);
-        } finally {
-          if (failed) ctx.fail(error);
-          else ctx.finish();
-        }
+        settle(m, ctx, start, span, traceId, failed, thrown, undefined);
       },
     };
   }
