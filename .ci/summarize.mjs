@@ -20,6 +20,16 @@ for (const pkg of readdirSync("packages").sort()) {
   passed += p;
   failed += f + other; // skipped, todo or pending tests count against the run: none are allowed
   rows.push(`${pkg.padEnd(20)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed${other ? ` ${other} not run` : ""}`);
+  // Name what did not pass, with the first line of why (a failed hook shows as a file message).
+  for (const file of r.testResults) {
+    const name = file.name.slice(file.name.indexOf(`packages/${pkg}/`) + `packages/${pkg}/`.length);
+    if (file.status === "failed" && file.message) rows.push(`  ${name}: ${file.message.split("\n")[0].slice(0, 200)}`);
+    for (const test of file.assertionResults) {
+      if (test.status === "passed") continue;
+      const why = (test.failureMessages ?? [])[0]?.split("\n")[0].slice(0, 200) ?? "";
+      rows.push(`  ${test.status}: ${name} > ${test.fullName}${why ? ` — ${why}` : ""}`);
+    }
+  }
 }
 
 if (stepsFile && existsSync(stepsFile)) {
