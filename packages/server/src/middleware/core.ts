@@ -222,14 +222,17 @@ export function core(options: CoreOptions): Core {
     ctx: InternalCallContext,
     start: number,
     span: Span | undefined,
-    traceId: string | undefined,
     failed: boolean,
     thrown: unknown,
     response: unknown,
   ): void {
     const error = failed ? toClientError(thrown, ctx) : undefined;
+    let traceId: string | undefined;
     try {
-      if (span !== undefined) endSpan(span, error, failed);
+      if (span !== undefined) {
+        if (span.isRecording()) traceId = span.spanContext().traceId; // for the log line
+        endSpan(span, error, failed);
+      }
       observe(m, ctx, failed ? finalCode(error, ctx) : Status.OK, start, traceId);
     } finally {
       if (failed) ctx.fail(error);
@@ -269,7 +272,6 @@ export function core(options: CoreOptions): Core {
         requestContext(ctx);
         const start = performance.now();
         m.stats?.start();
-        let traceId: string | undefined;
         let span: Span | undefined;
         let response: unknown;
         let thrown: unknown;
@@ -278,7 +280,6 @@ export function core(options: CoreOptions): Core {
           const traced = startSpan(m, ctx);
           if (traced !== undefined) {
             span = traced.span;
-            if (span.isRecording()) traceId = span.spanContext().traceId;
             response = await otelContext.with(traced.context, inner, undefined, ctx, request, span);
           } else {
             response = await inner(ctx, request, undefined);
@@ -287,7 +288,7 @@ export function core(options: CoreOptions): Core {
           thrown = err;
           failed = true;
         }
-        settle(m, ctx, start, span, traceId, failed, thrown, response);
+        settle(m, ctx, start, span, failed, thrown, response);
       },
     };
   }
@@ -327,7 +328,6 @@ export function core(options: CoreOptions): Core {
         requestContext(ctx);
         const start = performance.now();
         m.stats?.start();
-        let traceId: string | undefined;
         let span: Span | undefined;
         let thrown: unknown;
         let failed = false;
@@ -335,7 +335,6 @@ export function core(options: CoreOptions): Core {
           const traced = startSpan(m, ctx);
           if (traced !== undefined) {
             span = traced.span;
-            if (span.isRecording()) traceId = span.spanContext().traceId;
             await otelContext.with(traced.context, pump, undefined, ctx, request, span);
           } else {
             // pump() without a span, inlined: an open stream then waits in one async frame of
@@ -351,7 +350,7 @@ export function core(options: CoreOptions): Core {
           thrown = err;
           failed = true;
         }
-        settle(m, ctx, start, span, traceId, failed, thrown, undefined);
+        settle(m, ctx, start, span, failed, thrown, undefined);
       },
     };
   }
