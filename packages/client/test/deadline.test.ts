@@ -4,17 +4,10 @@ import type { CallContext, ServerMiddlewareCall } from "nice-grpc";
 import { afterEach, describe, expect, it } from "vitest";
 import { createUsersClient, isCancelled, isDeadlineExceeded, Metadata } from "../src/index.js";
 import { incomingCallScope } from "../src/internal/incoming-call-scope.js";
-import { cleanupStack, hang, startRawUsersServer, startUsersServer, user } from "./support/users-server.js";
+import { cleanupStack, hang, remainingMs, startRawUsersServer, startUsersServer, user } from "./support/users-server.js";
 
 const cleanup = cleanupStack();
 afterEach(cleanup.run);
-
-/** Remaining ms of the deadline a raw grpc-js handler received (Infinity when none). */
-function remainingMs(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): number {
-  const deadline = call.getDeadline();
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return at === Number.POSITIVE_INFINITY ? at : at - Date.now();
-}
 
 describe("deadlines", () => {
   it("sends the default, per-method and per-call deadlines on the wire", async () => {

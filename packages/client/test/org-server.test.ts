@@ -1,20 +1,13 @@
 // Deadline and cancellation propagation through the real @org/server (a devDependency only: the
 // published client never depends on it; see package.test.ts).
-import type * as grpc from "@grpc/grpc-js";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createServer, type OrgServer } from "@org/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createUsersClient, isCancelled } from "../src/index.js";
-import { cleanupStack, fillUnimplemented, startRawUsersServer, user } from "./support/users-server.js";
+import { cleanupStack, fillUnimplemented, remainingMs, startRawUsersServer, user } from "./support/users-server.js";
 
 const cleanup = cleanupStack();
 afterEach(cleanup.run);
-
-function remainingMs(call: grpc.ServerUnaryCall<unknown, unknown>): number {
-  const deadline = call.getDeadline();
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return at === Number.POSITIVE_INFINITY ? at : at - Date.now();
-}
 
 describe("through @org/server", () => {
   it("a handler's downstream call inherits the incoming deadline and cancellation, with no code for it", async () => {

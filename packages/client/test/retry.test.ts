@@ -2,7 +2,7 @@ import { ServerError, Status } from "nice-grpc";
 import { RetryInfo, RichServerError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
 import { CallError, createUsersClient, isDeadlineExceeded, isUnavailable, type RetryEvent } from "../src/index.js";
-import { cleanupStack, hang, startUsersServer, user } from "./support/users-server.js";
+import { cleanupStack, hang, startDownServer, startUsersServer, user } from "./support/users-server.js";
 
 const cleanup = cleanupStack();
 afterEach(cleanup.run);
@@ -125,15 +125,7 @@ describe("retry", () => {
   });
 
   it("keeps backoff within its exponential, fully jittered bounds", async () => {
-    let attempts = 0;
-    const server = cleanup.add(
-      await startUsersServer({
-        async getUser() {
-          attempts++;
-          throw unavailable();
-        },
-      }),
-    );
+    const server = cleanup.add(await startDownServer());
     const events: RetryEvent[] = [];
     const users = cleanup.add(
       createUsersClient({
@@ -144,7 +136,7 @@ describe("retry", () => {
     const started = Date.now();
     await expect(users.getUser({ id: "u" })).rejects.toMatchObject({ code: Status.UNAVAILABLE });
     const elapsed = Date.now() - started;
-    expect(attempts).toBe(5);
+    expect(server.attempts).toBe(5);
     const caps = [20, 40, 50, 50];
     expect(events.map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
     events.forEach((e, i) => {
@@ -156,15 +148,7 @@ describe("retry", () => {
   });
 
   it("stops a retry storm with the retry budget", async () => {
-    let attempts = 0;
-    const server = cleanup.add(
-      await startUsersServer({
-        async getUser() {
-          attempts++;
-          throw unavailable();
-        },
-      }),
-    );
+    const server = cleanup.add(await startDownServer());
     const users = cleanup.add(
       createUsersClient({
         target: server.address,
@@ -177,44 +161,28 @@ describe("retry", () => {
     }
     // Without a budget: 20 × 5 = 100 attempts. With 10 tokens, each failure taking one and retries
     // only while more than 5 are left: the first call makes 5 attempts (10 → 5), later ones 1 each.
-    expect(attempts).toBe(calls + 4);
+    expect(server.attempts).toBe(calls + 4);
 
-    let unbudgeted = 0;
-    const server2 = cleanup.add(
-      await startUsersServer({
-        async getUser() {
-          unbudgeted++;
-          throw unavailable();
-        },
-      }),
-    );
+    const server2 = cleanup.add(await startDownServer());
     const noBudget = cleanup.add(
       createUsersClient({ target: server2.address, retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2, budget: false } }),
     );
     for (let i = 0; i < calls; i++) await noBudget.getUser({ id: "u" }).catch(() => undefined);
-    expect(unbudgeted).toBe(calls * 5);
+    expect(server2.attempts).toBe(calls * 5);
   });
 
   it("by default retries a burst of 50 failed attempts, then one attempt per call while the server stays down", async () => {
-    let attempts = 0;
-    const server = cleanup.add(
-      await startUsersServer({
-        async getUser() {
-          attempts++;
-          throw unavailable();
-        },
-      }),
-    );
+    const server = cleanup.add(await startDownServer());
     const users = cleanup.add(createUsersClient({ target: server.address, retry: { baseDelayMs: 1, maxDelayMs: 2 } }));
     // A burst: 12 concurrent calls fail at once; all of them are retried up to maxAttempts (4).
     const burst = await Promise.allSettled(Array.from({ length: 12 }, () => users.getUser({ id: "u" })));
     expect(burst.every((r) => r.status === "rejected")).toBe(true);
-    expect(attempts).toBe(48);
+    expect(server.attempts).toBe(48);
     // 100 tokens - 48 = 52: one more failure is retried (51), the next is not (50); from then on
     // every call makes one attempt.
-    attempts = 0;
+    server.attempts = 0;
     for (let i = 0; i < 10; i++) await users.getUser({ id: "u" }).catch(() => undefined);
-    expect(attempts).toBe(2 + 9);
+    expect(server.attempts).toBe(2 + 9);
   });
 
   it("retries a server stream that fails before its first message, not after", async () => {

@@ -42,6 +42,30 @@ export async function startUsersServer(
   };
 }
 
+/** A server whose GetUser always fails with UNAVAILABLE; `attempts` counts the calls it saw. */
+export async function startDownServer(): Promise<TestServer & { attempts: number }> {
+  const counter = { attempts: 0 };
+  const server = await startUsersServer({
+    async getUser() {
+      counter.attempts++;
+      throw new ServerError(Status.UNAVAILABLE, "try again");
+    },
+  });
+  return Object.defineProperty(server, "attempts", {
+    get: () => counter.attempts,
+    set: (n: number) => {
+      counter.attempts = n;
+    },
+  }) as TestServer & { attempts: number };
+}
+
+/** Remaining ms of the deadline a raw grpc-js handler received (Infinity when none). */
+export function remainingMs(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): number {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return at === Number.POSITIVE_INFINITY ? at : at - Date.now();
+}
+
 // grpc-js handlers of every kind.
 type RawHandler = (call: any, callback: grpc.sendUnaryData<any>) => void;
 
