@@ -22,6 +22,7 @@ export function streamingSpec(k: StreamingKind): SuiteSpec {
     higherIsBetter: true,
     baseline: "grpc-js",
     digits: 0,
+    cpuKey: "serverCpuUsPerMsg",
     extras: [{ key: "serverCpuUsPerMsg", label: "server CPU µs/msg", digits: 2 }],
   };
   return k.kind === "server"

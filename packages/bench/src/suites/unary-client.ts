@@ -19,6 +19,7 @@ export function unaryClientSpec(settings: BenchSettings): SuiteSpec {
     higherIsBetter: true,
     baseline: "grpc-js",
     digits: 0,
+    cpuKey: "clientCpuUsPerCall",
     extras: [{ key: "clientCpuUsPerCall", label: "client CPU µs/call", digits: 1 }],
   };
 }
