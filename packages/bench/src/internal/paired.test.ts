@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { abbaSide, cpuUsPerCall, isWide, pairedRatio, sideTotals, spread, type Window } from "./paired.js";
+import { abbaSide, cpuUsPerCall, isWide, pairedRatio, runAbba, sideTotals, spread, type Window } from "./paired.js";
 
 describe("paired windows", () => {
   it("alternates A B B A so that a linear drift hits both sides alike", () => {
@@ -13,6 +13,17 @@ describe("paired windows", () => {
       "candidate",
       "reference",
     ]);
+  });
+
+  it("runs the windows one after another in ABBA order", async () => {
+    const order: string[] = [];
+    const windows = await runAbba(4, async (side, i) => {
+      order.push(`${i}:${side}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return { side, calls: 1, seconds: 1, cpuUs: 1 };
+    });
+    expect(order).toEqual(["0:reference", "1:candidate", "2:candidate", "3:reference"]);
+    expect(windows.map((w) => w.side)).toEqual(["reference", "candidate", "candidate", "reference"]);
   });
 
   it("cancels a machine that slows down steadily during the sample", () => {

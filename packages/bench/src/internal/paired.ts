@@ -18,6 +18,16 @@ export function abbaSide(i: number): Window["side"] {
   return (i + 1) % 4 < 2 ? "reference" : "candidate";
 }
 
+/**
+ * Runs `count` windows alternating between the two sides in ABBA order; `measure` runs one
+ * window of load against one side and reports it.
+ */
+export async function runAbba(count: number, measure: (side: Window["side"], index: number) => Promise<Window>): Promise<Window[]> {
+  const windows: Window[] = [];
+  for (let i = 0; i < count; i++) windows.push(await measure(abbaSide(i), i));
+  return windows;
+}
+
 export interface SideTotals {
   calls: number;
   seconds: number;

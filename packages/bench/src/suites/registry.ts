@@ -4,7 +4,7 @@ import { startChild } from "../internal/child.js";
 import { CODECS, type CodecOp } from "../internal/codecs.js";
 import { CLIENT_CONFIGS, configLabel, SERVER_CONFIGS } from "../internal/configs.js";
 import type { GroupRunner } from "./group.js";
-import { pick } from "./group.js";
+import { pick, recordPaired } from "./group.js";
 import { MEMORY_CONFIGS, memorySample, memorySpec } from "./memory.js";
 import { CODEC_IDS, serialisationSample, serialisationSpec } from "./serialisation.js";
 import { STREAMING_CONFIGS, STREAMING_KINDS, streamingSample, streamingSpec } from "./streaming.js";
@@ -33,7 +33,7 @@ const streamingGroup: GroupRunner = {
     for (const kind of STREAMING_KINDS) {
       const spec = streamingSpec(kind);
       for (const c of pick(settings, STREAMING_CONFIGS, spec.baseline, round)) {
-        await recorder.sample(spec, c, configLabel(SERVER_CONFIGS, c), round, () => streamingSample(kind, c, settings, round));
+        await recordPaired(recorder, spec, SERVER_CONFIGS, c, spec.baseline, round, () => streamingSample(kind, c, settings, round));
       }
     }
   },

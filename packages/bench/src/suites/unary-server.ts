@@ -12,11 +12,12 @@ import type { ServerConfigId } from "../internal/configs.js";
 import { unaryRequest } from "../internal/fixtures.js";
 import { frameGrpcMessage } from "../internal/grpc-frame.js";
 import { type H2loadLoad, runH2load } from "../internal/h2load.js";
-import { abbaSide, pairedRatio, sideTotals, type Window } from "../internal/paired.js";
+import { pairedRatio, runAbba, sideTotals, type Window } from "../internal/paired.js";
 import { preflight, protocolHeaders, type UnaryProtocol } from "../internal/preflight.js";
 import type { Sample, SuiteSpec } from "../internal/results.js";
 import { median } from "../internal/stats.js";
 import { benchToken } from "../servers/org-server.js";
+import type { PairedSample } from "./group.js";
 import { cpuDeltaUs, type ServerChild, sleep, startServerChild } from "./server-child.js";
 
 export const UNARY_SERVER_CONFIGS: ServerConfigId[] = [
@@ -112,13 +113,6 @@ async function measureWindow(
   return { side: label, calls: ok, seconds: run.elapsedSec, cpuUs: cpuDeltaUs(before, after) };
 }
 
-export interface PairedSample {
-  candidate: Sample;
-  /** The reference's windows of the pair, as a sample of the reference configuration. */
-  reference: Sample;
-  referenceConfig: ServerConfigId;
-}
-
 /**
  * One round of `config` against its reference. Throws NotServedError when the configuration
  * does not serve the protocol (checked by one call before any load).
@@ -166,12 +160,9 @@ export async function unaryServerSample(
     }
     await sleep(300); // let calls cut off at the end of the warm-up finish before counting
     const windowSec = settings.unary.measureSec / (settings.unary.windows / 2);
-    const windows: Window[] = [];
-    for (let i = 0; i < settings.unary.windows; i++) {
-      const label = abbaSide(i);
-      const side = label === "reference" ? ref : cand;
-      windows.push(await measureWindow(side, label, windowSec, settings, join(tmpDir, `h2load-${config}-${round}-${i}.log`)));
-    }
+    const windows = await runAbba(settings.unary.windows, (label, i) =>
+      measureWindow(label === "reference" ? ref : cand, label, windowSec, settings, join(tmpDir, `h2load-${config}-${round}-${i}.log`)),
+    );
     const paired = pairedRatio(windows);
     const sample = (side: Side, label: Window["side"], isCandidate: boolean): Sample => {
       const totals = sideTotals(windows, label);
