@@ -21,7 +21,8 @@ export interface BenchSettings {
   loadCpu: number;
   /** measureSec is per side of a pair, split into `windows` alternating windows (even, ≥ 2). */
   unary: { warmupSec: number; measureSec: number; windows: number; connections: number; streamsPerConnection: number };
-  client: { warmupMs: number; measureMs: number; concurrency: number };
+  /** measureMs is per side of a pair, split into `windows` alternating windows (even, ≥ 2). */
+  client: { warmupMs: number; measureMs: number; concurrency: number; windows: number };
   /** measureSec is per side of a pair, split into `windows` alternating windows (even, ≥ 2). */
   stream: { warmupMessages: number; measureSec: number; windows: number };
   memory: { streams: number; connections: number };
@@ -126,7 +127,7 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         serverCpu: 0,
         loadCpu: 1,
         unary: { warmupSec: 1, measureSec: 2, windows: 4, connections: 4, streamsPerConnection: 25 },
-        client: { warmupMs: 1_000, measureMs: 2_000, concurrency: 100 },
+        client: { warmupMs: 1_000, measureMs: 2_000, concurrency: 100, windows: 4 },
         stream: { warmupMessages: 20_000, measureSec: 1.5, windows: 4 },
         memory: { streams: 10_000, connections: 10 },
         codec: { durationMs: 300 },
@@ -143,7 +144,7 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         serverCpu: 0,
         loadCpu: 1,
         unary: { warmupSec: 2, measureSec: 5, windows: 8, connections: 4, streamsPerConnection: 25 },
-        client: { warmupMs: 2_000, measureMs: 5_000, concurrency: 100 },
+        client: { warmupMs: 2_000, measureMs: 5_000, concurrency: 100, windows: 6 },
         stream: { warmupMessages: 50_000, measureSec: 3, windows: 6 },
         memory: { streams: 10_000, connections: 10 },
         codec: { durationMs: 1_000 },

@@ -57,8 +57,8 @@ export function renderMarkdown(results: BenchResults): string {
   out.push(
     `Servers on core ${results.settings.serverCpu}, load generators on core ${results.settings.loadCpu} (\`taskset\`); ` +
       `${results.rounds} round${results.rounds > 1 ? "s" : ""}, each running every configuration once, back to back; ` +
-      "medians over rounds, with the spread over rounds (min–max) beside each ratio. Server unary and streaming configurations " +
-      "are measured as pairs with their reference, the load alternating between the two in short ABBA windows, so each round's " +
+      "medians over rounds, with the spread over rounds (min–max) beside each ratio. Server unary, client unary and streaming " +
+      "configurations are measured as pairs with their reference, the load alternating between the two in short ABBA windows, so each round's " +
       "ratio is paired in time; the other suites divide by the baseline of the same round. The CPU-efficiency ratio is the baseline's " +
       "server CPU per call ÷ the configuration's (higher is better): it moves far less than calls/s when the machine's speed " +
       'changes, so the targets are judged on it, with the throughput ratio beside. "steal %" and "load" are the machine\'s ' +

@@ -17,7 +17,7 @@ const unaryClientGroup: GroupRunner = {
   async run({ settings, recorder, round }) {
     const spec = unaryClientSpec(settings);
     for (const c of pick(settings, UNARY_CLIENT_CONFIGS, spec.baseline, round)) {
-      await recorder.sample(spec, c, configLabel(CLIENT_CONFIGS, c), round, () => unaryClientSample(c, settings, round));
+      await recordPaired(recorder, spec, CLIENT_CONFIGS, c, spec.baseline, round, () => unaryClientSample(c, settings, round));
     }
   },
 };
