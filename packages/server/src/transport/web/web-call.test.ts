@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,13 +60,19 @@ function splitFrames(body: Uint8Array): { messages: Buffer[]; trailers: WebTrail
 }
 
 /** What the demo handlers saw, for assertions from the client side. */
-const seen = { watchAborted: undefined as Promise<void> | undefined, writesRefused: 0 };
+const seen = {
+  watchAborted: undefined as Promise<void> | undefined,
+  writesRefused: 0,
+  calls: 0,
+  bodyErrors: [] as Array<{ code: number; details: string }>,
+};
 
 /**
  * A stand-in for the call runtime: one request message in, the handler's messages out with
  * backpressure, a status at the end. Only the gRPC-Web modules and @org/api are used.
  */
 function serveDemo(io: CallIO): void {
+  seen.calls++;
   const method = methods.get(io.path);
   if (method === undefined) {
     io.end(Status.UNIMPLEMENTED, `unknown method ${io.path}`);
@@ -80,7 +86,10 @@ function serveDemo(io: CallIO): void {
   const chunks: Uint8Array[] = [];
   io.readBody({
     data: (chunk) => chunks.push(chunk),
-    error: (error) => io.end(error.code, error.details),
+    error: (error) => {
+      seen.bodyErrors.push({ code: error.code, details: error.details });
+      io.end(error.code, error.details);
+    },
     end: () => {
       const body = Buffer.concat(chunks);
       if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5) {
@@ -362,6 +371,18 @@ describe("curl over HTTP/1.1", () => {
     expect(decodeText(allowed.body).trailers?.code).toBe(Status.OK);
     const refused = await call("http://evil.example");
     expect(refused.status).toBe(403);
+    // A refusal after the origin check is readable by the allowed page.
+    const wrongType = await curl([
+      "-H",
+      `origin: ${ALLOWED_ORIGIN}`,
+      "-H",
+      "content-type: text/plain",
+      "--data-binary",
+      "x",
+      `${base}/${SERVICE}/GetUser`,
+    ]);
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.headers.get("access-control-allow-origin")).toBe(ALLOWED_ORIGIN);
     // The page's own origin (same scheme, host and port) needs no configuration.
     const same = await call(base);
     expect(same.status).toBe(200);
@@ -391,6 +412,25 @@ describe("buf curl --protocol grpcweb", () => {
     const error = await bufCurl([], "GetUser", '{"id":"missing"}').catch((caught: unknown) => caught);
     const { stderr } = error as { stderr: string };
     expect(JSON.parse(stderr)).toMatchObject({ code: "not_found", message: "user “missing” not found (100%)" });
+  });
+});
+
+describe("a client that goes away", () => {
+  it("mid-body: the body listener gets CANCELLED and the server stays up", async () => {
+    seen.bodyErrors = [];
+    const callsBefore = seen.calls;
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await once(socket, "connect");
+    socket.write(
+      `POST /${SERVICE}/GetUser HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/grpc-web+proto\r\ncontent-length: 100\r\n\r\n\0\0\0\0`,
+    );
+    await expect.poll(() => seen.calls, { timeout: 10_000 }).toBe(callsBefore + 1);
+    socket.destroy();
+    await expect
+      .poll(() => seen.bodyErrors, { timeout: 10_000 })
+      .toEqual([{ code: Status.CANCELLED, details: "the client went away before sending the whole request" }]);
+    const after = await createClient(UsersServiceDefinition, createChannel(base, FetchTransport())).getUser({ id: "u9" });
+    expect(after.user?.id).toBe("u9");
   });
 });
 

@@ -100,9 +100,13 @@ export function acceptWebCall(req: CompatRequest, res: CompatResponse, options: 
     res.end();
     return undefined;
   }
-  if (crossOrigin && (cors === undefined || !cors.allows(origin))) {
-    // A browser would hide the answer anyway; refusing here keeps the handler from running.
-    return answer(res, 403, `origin ${origin} is not allowed to call this server`);
+  if (crossOrigin) {
+    if (cors === undefined || !cors.allows(origin)) {
+      // A browser would hide the answer anyway; refusing here keeps the handler from running.
+      return answer(res, 403, `origin ${origin} is not allowed to call this server`);
+    }
+    // Set before the checks below so that a page can read their refusals too.
+    for (const [name, value] of Object.entries(cors.responseHeaders(origin))) res.setHeader(name, value);
   }
   if (req.method !== "POST") {
     return answer(res, 405, `gRPC-Web calls use POST, not ${req.method}`, { allow: "POST, OPTIONS" });
@@ -115,9 +119,6 @@ export function acceptWebCall(req: CompatRequest, res: CompatResponse, options: 
       415,
       `content-type "${one(req.headers["content-type"]) ?? ""}" is not gRPC-Web: expected application/grpc-web[+proto] or application/grpc-web-text[+proto]`,
     );
-  }
-  if (crossOrigin && cors !== undefined) {
-    for (const [name, value] of Object.entries(cors.responseHeaders(origin))) res.setHeader(name, value);
   }
   return new WebCall(req, res, type.requestText, type.responseText, type.responseContentType);
 }
