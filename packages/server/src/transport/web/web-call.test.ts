@@ -64,6 +64,9 @@ const seen = {
   watchAborted: undefined as Promise<void> | undefined,
   writesRefused: 0,
   calls: 0,
+  /** Body bytes received while the demo held the body paused (x-pause-ms), and in total. */
+  whilePaused: -1,
+  bodyBytes: 0,
   bodyErrors: [] as Array<{ code: number; details: string }>,
 };
 
@@ -84,13 +87,27 @@ function serveDemo(io: CallIO): void {
     return;
   }
   const chunks: Uint8Array[] = [];
+  const pauseMs = Number(io.metadata.get("x-pause-ms") ?? 0);
+  let received = 0;
   io.readBody({
-    data: (chunk) => chunks.push(chunk),
+    data: (chunk) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (pauseMs > 0 && chunks.length === 1) {
+        io.pause();
+        const atPause = received;
+        setTimeout(() => {
+          seen.whilePaused = received - atPause;
+          io.resume();
+        }, pauseMs);
+      }
+    },
     error: (error) => {
       seen.bodyErrors.push({ code: error.code, details: error.details });
       io.end(error.code, error.details);
     },
     end: () => {
+      seen.bodyBytes = received;
       const body = Buffer.concat(chunks);
       if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5) {
         return io.end(Status.INVALID_ARGUMENT, "expected exactly one complete request message");
@@ -431,6 +448,20 @@ describe("a client that goes away", () => {
       .toEqual([{ code: Status.CANCELLED, details: "the client went away before sending the whole request" }]);
     const after = await createClient(UsersServiceDefinition, createChannel(base, FetchTransport())).getUser({ id: "u9" });
     expect(after.user?.id).toBe("u9");
+  });
+});
+
+describe("request backpressure", () => {
+  it("takes no body bytes while paused and all of them after resume", async () => {
+    seen.whilePaused = -1;
+    const id = "i".repeat(4 * 1024 * 1024);
+    const response = await createClient(UsersServiceDefinition, createChannel(base, FetchTransport())).getUser(
+      { id },
+      { metadata: new Metadata({ "x-pause-ms": "300" }) },
+    );
+    expect(response.user?.id).toBe(id);
+    expect(seen.whilePaused).toBe(0);
+    expect(seen.bodyBytes).toBeGreaterThan(id.length);
   });
 });
 
