@@ -311,6 +311,22 @@ describe("curl over HTTP/1.1", () => {
     expect(trailers?.metadata.get("x-served-by")).toBe("web-demo");
   });
 
+  it("streams a server-streaming call in text mode, each frame encoded on its own", async () => {
+    const { streamUsers } = UsersServiceDefinition.methods;
+    const request = streamUsers.requestType.encode(streamUsers.requestType.fromPartial({ filter: { query: "4" } }));
+    const response = await curl([
+      "-H",
+      "content-type: application/grpc-web-text+proto",
+      "--data-binary",
+      frame(request.finish()).toString("base64"),
+      `${base}/${SERVICE}/StreamUsers`,
+    ]);
+    expect(response.headers.get("content-type")).toBe("application/grpc-web-text+proto");
+    const { messages, trailers } = decodeText(response.body);
+    expect(messages.map((message) => streamUsers.responseType.decode(message).user?.id)).toEqual(["s0", "s1", "s2", "s3"]);
+    expect(trailers?.code).toBe(Status.OK);
+  });
+
   it("answers a text body that is not base64 with INVALID_ARGUMENT in the trailer frame", async () => {
     const response = await curl([
       "-H",
