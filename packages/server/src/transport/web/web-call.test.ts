@@ -8,7 +8,7 @@
  */
 import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
@@ -259,8 +259,11 @@ describe("nice-grpc-web (fetch transport, HTTP/1.1)", () => {
   });
 });
 
-async function curl(args: string[]): Promise<{ status: number; headers: Map<string, string>; body: string }> {
-  const { stdout } = await run("curl", ["-sS", "--http1.1", "-i", ...args], { encoding: "latin1", timeout: 15_000 });
+async function curl(
+  args: string[],
+  http = "--http1.1",
+): Promise<{ version: string; status: number; headers: Map<string, string>; body: string }> {
+  const { stdout } = await run("curl", ["-sS", http, "-i", ...args], { encoding: "latin1", timeout: 15_000 });
   const split = stdout.indexOf("\r\n\r\n");
   const [statusLine, ...lines] = stdout.slice(0, split).split("\r\n");
   const headers = new Map<string, string>();
@@ -268,7 +271,8 @@ async function curl(args: string[]): Promise<{ status: number; headers: Map<stri
     const colon = line.indexOf(":");
     headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
   }
-  return { status: Number(statusLine?.split(" ")[1]), headers, body: stdout.slice(split + 4) };
+  const [version, status] = (statusLine ?? "").split(" ");
+  return { version: version ?? "", status: Number(status), headers, body: stdout.slice(split + 4) };
 }
 
 function decodeText(body: string): ReturnType<typeof splitFrames> {
@@ -305,6 +309,22 @@ describe("curl over HTTP/1.1", () => {
     expect(decoded.user).toMatchObject({ id: "u7", name: "Ada" });
     expect(trailers).toMatchObject({ code: Status.OK, message: "" });
     expect(trailers?.metadata.get("x-served-by")).toBe("web-demo");
+  });
+
+  it("streams a server-streaming call in text mode, each frame encoded on its own", async () => {
+    const { streamUsers } = UsersServiceDefinition.methods;
+    const request = streamUsers.requestType.encode(streamUsers.requestType.fromPartial({ filter: { query: "4" } }));
+    const response = await curl([
+      "-H",
+      "content-type: application/grpc-web-text+proto",
+      "--data-binary",
+      frame(request.finish()).toString("base64"),
+      `${base}/${SERVICE}/StreamUsers`,
+    ]);
+    expect(response.headers.get("content-type")).toBe("application/grpc-web-text+proto");
+    const { messages, trailers } = decodeText(response.body);
+    expect(messages.map((message) => streamUsers.responseType.decode(message).user?.id)).toEqual(["s0", "s1", "s2", "s3"]);
+    expect(trailers?.code).toBe(Status.OK);
   });
 
   it("answers a text body that is not base64 with INVALID_ARGUMENT in the trailer frame", async () => {
@@ -448,6 +468,64 @@ describe("a client that goes away", () => {
       .toEqual([{ code: Status.CANCELLED, details: "the client went away before sending the whole request" }]);
     const after = await createClient(UsersServiceDefinition, createChannel(base, FetchTransport())).getUser({ id: "u9" });
     expect(after.user?.id).toBe("u9");
+  });
+});
+
+describe("over TLS (allowHTTP1: ALPN picks the protocol)", () => {
+  let dir: string;
+  let tls: http2.Http2SecureServer;
+  let origin: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "grpc-web-tls-"));
+    await run(
+      "openssl",
+      // biome-ignore format: one flag and its value per line would hide the command
+      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+      { cwd: dir },
+    );
+    tls = http2.createSecureServer(
+      { allowHTTP1: true, key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")) },
+      (req, res) => {
+        const io = acceptWebCall(req, res);
+        if (io !== undefined) serveDemo(io);
+      },
+    );
+    tls.listen(0, "127.0.0.1");
+    await once(tls, "listening");
+    origin = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => tls?.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(["--http1.1", "--http2"])("serves a same-origin page's text call with %s and refuses another scheme", async (http) => {
+    const body = UsersServiceDefinition.methods.getUser.requestType.encode({ id: "t1" }).finish();
+    const call = (pageOrigin: string) =>
+      curl(
+        [
+          "-k",
+          "-H",
+          `origin: ${pageOrigin}`,
+          "-H",
+          "content-type: application/grpc-web-text",
+          "--data-binary",
+          frame(body).toString("base64"),
+          `${origin}/${SERVICE}/GetUser`,
+        ],
+        http,
+      );
+    const same = await call(origin);
+    expect(same.version).toBe(http === "--http2" ? "HTTP/2" : "HTTP/1.1");
+    expect(same.status).toBe(200);
+    expect(same.headers.has("access-control-allow-origin")).toBe(false);
+    const { messages, trailers } = decodeText(same.body);
+    expect(UsersServiceDefinition.methods.getUser.responseType.decode(messages[0] as Buffer).user?.id).toBe("t1");
+    expect(trailers?.code).toBe(Status.OK);
+    // Same host and port over plain http is another origin, and no CORS is configured here.
+    expect((await call(origin.replace("https:", "http:"))).status).toBe(403);
   });
 });
 
