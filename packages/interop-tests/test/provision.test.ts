@@ -1,0 +1,63 @@
+// scripts/provision-peers.mjs, the first step of `npm test`: on a machine where it cannot provide a
+// peer it must stop at once with one message naming what to install. apt-get is kept out of reach
+// (PROVISION_NO_APT=1, or a PATH without it) so these runs never install anything.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "./helpers/service-process.js";
+
+const script = join(repoRoot, "scripts/provision-peers.mjs");
+// A PATH holding only node: no apt-get, no h2load.
+const bareBin = mkdtempSync(join(tmpdir(), "provision-bin-"));
+symlinkSync(process.execPath, join(bareBin, "node"));
+afterAll(() => rmSync(bareBin, { recursive: true, force: true }));
+
+function provision(env: Record<string, string>) {
+  const base: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" };
+  const r = spawnSync(process.execPath, [script], { env: { ...base, ...env }, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("provision-peers", () => {
+  it("passes silently, installing nothing, on a machine that has every peer", () => {
+    const r = provision({ PROVISION_NO_APT: "1" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("stops with one message naming Python's packages when INTEROP_PYTHON points at a missing interpreter", () => {
+    const r = provision({ INTEROP_PYTHON: "/nonexistent/bin/python3", PROVISION_NO_APT: "1" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("/nonexistent/bin/python3: not found");
+    expect(r.stderr).toContain("INTEROP_PYTHON points the tests at a copy that apt-get cannot fix");
+    expect(r.stderr).toContain("apt-get install python3-grpcio python3-protobuf\n");
+    expect(r.stderr).toContain("pip install grpcio protobuf");
+    expect(r.stderr.match(/^provision: /gm)).toHaveLength(1);
+  });
+
+  it("names an interpreter that lacks grpcio", () => {
+    // node stands in for an interpreter that runs but cannot `import grpc`.
+    const r = provision({ INTEROP_PYTHON: process.execPath, PROVISION_NO_APT: "1" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${process.execPath} cannot import grpc and google.protobuf`);
+  });
+
+  it("without apt-get on PATH, lists every missing peer and every package in one message", () => {
+    const r = provision({ PATH: bareBin, INTEROP_PYTHON: "/nonexistent/python3" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("2 peers that are missing");
+    expect(r.stderr).toContain("h2load: not found on PATH");
+    expect(r.stderr).toContain("apt-get install python3-grpcio python3-protobuf nghttp2-client\n");
+  });
+
+  it("without apt-get on PATH and the default interpreter, says apt-get cannot install here", () => {
+    const r = provision({ PATH: bareBin });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("apt-get cannot install it here (apt-get is not on PATH)");
+    expect(r.stderr).toContain("apt-get install nghttp2-client\n");
+  });
+});
