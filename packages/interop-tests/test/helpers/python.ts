@@ -91,8 +91,13 @@ export interface PythonServer extends AsyncDisposable {
 }
 
 /** Starts python/users_server.py and waits for its "PORT <n>" line. */
-export async function startPythonServer(codegen: PythonCodegen): Promise<PythonServer> {
-  const child = spawn(PYTHON, [join(scriptsDir, "users_server.py")], { env: pythonEnv(codegen), stdio: ["pipe", "pipe", "pipe"] });
+export function startPythonServer(codegen: PythonCodegen): Promise<PythonServer> {
+  return startPythonScript(codegen, "users_server.py");
+}
+
+/** Starts a server script of ../../python (it prints "PORT <n>" once listening) and waits for it. */
+export async function startPythonScript(codegen: PythonCodegen, script: string, args: string[] = []): Promise<PythonServer> {
+  const child = spawn(PYTHON, [join(scriptsDir, script), ...args], { env: pythonEnv(codegen), stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     if (stderr.length < 20_000) stderr += chunk;
