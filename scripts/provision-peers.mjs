@@ -41,13 +41,23 @@ const PEERS = [
     elsewhere: "Python 3 with the grpcio and protobuf modules (pip install grpcio protobuf), then INTEROP_PYTHON=/path/to/python3",
     override: "INTEROP_PYTHON",
   },
-  {
+  commandPeer({
     name: "h2load (the load generator of packages/bench)",
-    missing: () => (onPath("h2load") ? undefined : "h2load: not found on PATH"),
+    command: "h2load",
     apt: ["nghttp2-client"],
     elsewhere: "h2load from nghttp2 (nghttp2-client on Debian/Ubuntu, nghttp2 on Homebrew)",
-  },
+  }),
 ];
+
+/**
+ * A peer that is a command on PATH, e.g. commandPeer({ name: "Chromium (browser tests)",
+ * command: "chromium", apt: ["chromium", "chromium-driver"], elsewhere: "..." }).
+ * @param {{ name: string, command: string, apt: string[], elsewhere: string }} peer
+ * @returns {Peer}
+ */
+function commandPeer({ name, command, apt, elsewhere }) {
+  return { name, apt, elsewhere, missing: () => (onPath(command) ? undefined : `${command}: not found on PATH`) };
+}
 
 function lastLine(text) {
   return (text ?? "").trim().split("\n").pop() ?? "";

@@ -1,8 +1,8 @@
 // scripts/provision-peers.mjs, the first step of `npm test`: on a machine where it cannot provide a
-// peer it must stop at once with one message naming what to install. apt-get is kept out of reach
-// (PROVISION_NO_APT=1, or a PATH without it) so these runs never install anything.
+// peer it must stop at once with one message naming what to install. The real apt-get is kept out
+// of reach (PROVISION_NO_APT=1, or a PATH without it; one test puts a stand-in apt-get on PATH).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -59,5 +59,32 @@ describe("provision-peers", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("apt-get cannot install it here (apt-get is not on PATH)");
     expect(r.stderr).toContain("apt-get install nghttp2-client\n");
+  });
+
+  it("installs what is missing with apt-get update + install, quietly, then checks again", () => {
+    // A stand-in apt-get that logs its arguments and "installs" nghttp2-client as an h2load script.
+    const bin = mkdtempSync(join(tmpdir(), "provision-apt-"));
+    try {
+      symlinkSync(process.execPath, join(bin, "node"));
+      writeFileSync(
+        join(bin, "apt-get"),
+        `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> ${bin}/apt.log\ncase "$*" in *nghttp2-client*) printf '#!/bin/sh\\n' > ${bin}/h2load; /bin/chmod +x ${bin}/h2load;; esac\n`,
+      );
+      chmodSync(join(bin, "apt-get"), 0o755);
+      const r = provision({ PATH: bin });
+      if (process.getuid?.() !== 0) {
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("apt-get cannot install it here (not root)");
+        return;
+      }
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("provision: installing nghttp2-client with apt-get\nprovision: done\n");
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(bin, "apt.log"), "utf8")).toBe(
+        "noninteractive update -qq\nnoninteractive install -y -qq --no-install-recommends nghttp2-client\n",
+      );
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
