@@ -16,7 +16,7 @@ import { withStrictDecoding } from "./internal/request-decoding.js";
 import { type BuiltInMiddlewareName, builtInMiddleware } from "./middleware-order.js";
 import { defaults, type ServerOptions } from "./options.js";
 import { reflectionServices } from "./reflection.js";
-import { channelOptions, serverCredentials } from "./transport.js";
+import { transportOptions } from "./transport.js";
 
 /** Middleware a team adds, server-wide or per service; sees `OrgCallContext`. */
 // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
@@ -156,7 +156,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
   const registry = options.metricsRegistry ?? new Registry();
   const metrics = (options.metrics ?? true) ? ServerMetrics.for(registry, control) : undefined;
   const chain = builtInMiddleware(options, logger, metrics, options.logger === undefined);
-  const credentials = serverCredentials(options.tls); // fail at creation on bad TLS material
+  const transport = transportOptions(options); // fail at creation on bad TLS material
   const reflection = options.reflection ?? process.env.NODE_ENV !== "production";
   const graceMs = options.shutdownGraceMs ?? defaults.shutdownGraceMs;
   const drainDelayMs = options.drainDelayMs ?? defaults.drainDelayMs;
@@ -260,7 +260,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     async listen(address = options.listenAddress ?? defaults.listenAddress) {
       assertNotListening("listen");
       control.onRefused = chain.core.refused;
-      let s: any = createGrpcServer({ channelOptions: channelOptions(options), control, core: chain.core });
+      let s: any = createGrpcServer({ transport, control, core: chain.core });
       for (const middleware of userMiddleware) s = s.use(middleware);
       for (const service of services) {
         let builder: any = s;
@@ -279,7 +279,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
       nice = s;
       let port: number;
       try {
-        port = await s.listen(address, credentials);
+        port = await s.listen(address);
       } catch (err) {
         nice = undefined;
         throw err;

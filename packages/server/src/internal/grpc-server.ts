@@ -1,18 +1,11 @@
 /*
  * The gRPC server under @org/server: nice-grpc's server API (the same service definitions,
  * implementations and middleware, `use`/`with`/`add`/`listen`), with @org/server's own call
- * handling instead of nice-grpc's and grpc-js's handler layers (see server-call.ts). grpc-js
- * still owns HTTP/2, routing and (de)serialisation; the call-control interceptor hands each call
- * of an added method to its `ServerCall`. The built-in core steps run as plain functions around
- * the chain; the rest of the middleware is composed the nice-grpc way, and only when there is some.
+ * handling (see server-call.ts) on its own HTTP/2 transport (see ../transport/). Each method of
+ * an added service becomes a transport route whose calls call-control.ts runs. The built-in core
+ * steps run as plain functions around the chain; the rest of the middleware is composed the
+ * nice-grpc way, and only when there is some.
  */
-import {
-  type ChannelOptions,
-  type ServiceDefinition as GrpcJsServiceDefinition,
-  Server,
-  type ServerCredentials,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 import type { CompatServiceDefinition } from "nice-grpc";
 import {
   type CallContext,
@@ -22,6 +15,7 @@ import {
   type ServerMiddlewareCall,
 } from "nice-grpc-common";
 import type { Core, InternalCallContext, StreamNext, UnaryNext } from "../middleware/core.js";
+import { Http2Transport, type Http2TransportOptions } from "../transport/server.js";
 import type { CallControl } from "./call-control.js";
 
 /** A method of any supported definition kind (ts-proto, grpc-js, nice-grpc), normalised. */
@@ -153,7 +147,7 @@ interface ServiceEntry {
 }
 
 export interface GrpcServerOptions {
-  channelOptions: ChannelOptions;
+  transport: Http2TransportOptions;
   control: CallControl;
   /** The built-in core steps, outermost. */
   core: Core;
@@ -166,7 +160,7 @@ export interface ServiceAdder {
 
 export interface GrpcServer extends ServiceAdder {
   use(middleware: AnyMiddleware): GrpcServer;
-  listen(address: string, credentials: ServerCredentials): Promise<number>;
+  listen(address: string): Promise<number>;
   shutdown(): Promise<void>;
   forceShutdown(): void;
 }
@@ -177,9 +171,9 @@ const compose = (outer: AnyMiddleware | undefined, inner: AnyMiddleware): AnyMid
 export function createGrpcServer(
   options: GrpcServerOptions,
   middleware?: AnyMiddleware,
-  shared?: { services: ServiceEntry[]; server?: Server },
+  shared?: { services: ServiceEntry[]; server?: Http2Transport },
 ): GrpcServer {
-  const state = shared ?? { services: [] as ServiceEntry[], server: undefined as Server | undefined };
+  const state = shared ?? { services: [] as ServiceEntry[], server: undefined as Http2Transport | undefined };
 
   function adder(mw: AnyMiddleware | undefined): ServiceAdder {
     return {
@@ -198,55 +192,37 @@ export function createGrpcServer(
       return createGrpcServer(options, compose(middleware, next), state);
     },
     ...adder(middleware),
-    async listen(address, credentials) {
+    async listen(address) {
       if (state.server !== undefined) throw new Error("server.listen() has already been called");
-      const server = new Server({ ...options.channelOptions, interceptors: [options.control.interceptor] });
+      const server = new Http2Transport(options.transport);
       state.server = server;
+      const control = options.control;
       for (const { definition, implementation, middleware: mw } of state.services) {
-        const grpcDefinition: GrpcJsServiceDefinition = {} as GrpcJsServiceDefinition;
-        const fallback: UntypedServiceImplementation = {};
         for (const method of serviceMethods(definition)) {
           const impl = implementation[method.key];
           if (typeof impl !== "function") throw new Error(`${method.descriptor.path}: no implementation`);
           const bound = impl.bind(implementation) as Implementation;
           const next = chain(method.descriptor, bound, mw);
-          options.control.addRoute(
-            method.descriptor.responseStream
-              ? options.core.streamRoute(method.descriptor, next as StreamNext)
-              : options.core.unaryRoute(method.descriptor, next as UnaryNext),
-          );
-          (grpcDefinition as Record<string, unknown>)[method.key] = {
-            path: method.descriptor.path,
-            requestStream: method.descriptor.requestStream,
-            responseStream: method.descriptor.responseStream,
-            requestSerialize: method.requestSerialize,
-            requestDeserialize: method.requestDeserialize,
-            responseSerialize: method.responseSerialize,
-            responseDeserialize: method.responseDeserialize,
-            originalName: method.key,
-          };
-          // Never called: the interceptor routes every call of this method to its ServerCall.
-          fallback[method.key] = () => {
-            throw new Error(`${method.descriptor.path}: call not routed`);
-          };
+          const route = method.descriptor.responseStream
+            ? options.core.streamRoute(method.descriptor, next as StreamNext)
+            : options.core.unaryRoute(method.descriptor, next as UnaryNext);
+          server.addRoute(method.descriptor.path, {
+            codec: { deserialize: method.requestDeserialize, serialize: method.responseSerialize },
+            attach: (call, refusal) => control.open(call, route, refusal),
+          });
         }
-        server.addService(grpcDefinition, fallback);
       }
-      return new Promise<number>((resolve, reject) => {
-        server.bindAsync(address, credentials, (err, port) => {
-          if (err != null) {
-            state.server = undefined;
-            reject(err);
-          } else {
-            resolve(port);
-          }
-        });
-      });
+      try {
+        return await server.listen(address);
+      } catch (err) {
+        state.server = undefined;
+        throw err;
+      }
     },
     async shutdown() {
       const server = state.server;
       if (server === undefined) return;
-      await new Promise<void>((resolve, reject) => server.tryShutdown((err) => (err ? reject(err) : resolve())));
+      await server.shutdown();
       state.server = undefined;
     },
     forceShutdown() {

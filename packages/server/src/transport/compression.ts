@@ -5,7 +5,7 @@
  * (`maxOutputLength`), so a small zip bomb costs at most the limit, never its full size.
  */
 import { kMaxLength } from "node:buffer";
-import { deflate, gunzip, gzip, inflate } from "node:zlib";
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
 
 export type Encoding = "identity" | "gzip" | "deflate";
 
@@ -39,33 +39,29 @@ export type InflateResult = { ok: true; body: Buffer } | { ok: false; tooLarge: 
 
 /**
  * Decompresses one message. `maxLength` is the largest decompressed size accepted (`-1`: none).
+ * Synchronous, so messages stay in order without a queue; the work is bounded by `maxLength`.
  */
-export function decompress(encoding: Encoding, body: Buffer, maxLength: number, done: (result: InflateResult) => void): void {
+export function decompress(encoding: Encoding, body: Buffer, maxLength: number): InflateResult {
   if (encoding === "identity") {
     // A compressed flag with no encoding to undo (compression.md: INTERNAL).
-    done({ ok: false, tooLarge: false, message: "compressed message flag set but the request has no grpc-encoding" });
-    return;
+    return { ok: false, tooLarge: false, message: "compressed message flag set but the request has no grpc-encoding" };
   }
   const options = maxLength >= 0 ? { maxOutputLength: Math.max(1, Math.min(maxLength + 1, kMaxLength)) } : {};
-  const callback = (err: Error | null, out: Buffer) => {
-    if (err === null) {
-      if (maxLength >= 0 && out.length > maxLength) {
-        done({ ok: false, tooLarge: true, message: `decompressed message larger than the server's limit of ${maxLength} bytes` });
-      } else done({ ok: true, body: out });
-      return;
-    }
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      done({ ok: false, tooLarge: true, message: `decompressed message larger than the server's limit of ${maxLength} bytes` });
-    } else {
-      done({ ok: false, tooLarge: false, message: `could not decompress the ${encoding} message` });
-    }
-  };
-  if (encoding === "gzip") gunzip(body, options, callback);
-  else inflate(body, options, callback);
+  const tooLarge = {
+    ok: false,
+    tooLarge: true,
+    message: `decompressed message larger than the server's limit of ${maxLength} bytes`,
+  } as const;
+  try {
+    const out = encoding === "gzip" ? gunzipSync(body, options) : inflateSync(body, options);
+    return maxLength >= 0 && out.length > maxLength ? tooLarge : { ok: true, body: out };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return tooLarge;
+    return { ok: false, tooLarge: false, message: `could not decompress the ${encoding} message` };
+  }
 }
 
-/** Compresses one message. */
-export function compress(encoding: Exclude<Encoding, "identity">, body: Buffer, done: (err: Error | null, out: Buffer) => void): void {
-  if (encoding === "gzip") gzip(body, done);
-  else deflate(body, done);
+/** Compresses one message (synchronously, keeping response order; only when compression is on). */
+export function compress(encoding: Exclude<Encoding, "identity">, body: Uint8Array): Buffer {
+  return encoding === "gzip" ? gzipSync(body) : deflateSync(body);
 }

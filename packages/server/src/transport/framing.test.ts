@@ -4,7 +4,7 @@ import { encodeMessage, MessageDecoder } from "./framing.js";
 function decodeAll(decoder: MessageDecoder, chunks: Buffer[]): { body: string; compressed: boolean }[] {
   const out: { body: string; compressed: boolean }[] = [];
   for (const chunk of chunks) {
-    const err = decoder.push(chunk, (body, compressed) => out.push({ body: body.toString(), compressed }));
+    const err = decoder.push(chunk, { onFrame: (body, compressed) => out.push({ body: body.toString(), compressed }) });
     expect(err).toBeUndefined();
   }
   return out;
@@ -49,17 +49,17 @@ describe("MessageDecoder", () => {
   it("refuses a message over the limit from its prefix alone", () => {
     const decoder = new MessageDecoder(4);
     const seen: Buffer[] = [];
-    const err = decoder.push(encodeMessage(Buffer.from("hello")).subarray(0, 5), (b) => seen.push(b));
+    const err = decoder.push(encodeMessage(Buffer.from("hello")).subarray(0, 5), { onFrame: (b) => seen.push(b) });
     expect(err).toEqual({ kind: "too-large", length: 5 });
     expect(seen).toEqual([]);
-    expect(decoder.push(encodeMessage(Buffer.from("x")), (b) => seen.push(b))).toBeUndefined();
+    expect(decoder.push(encodeMessage(Buffer.from("x")), { onFrame: (b) => seen.push(b) })).toBeUndefined();
     expect(seen).toEqual([]);
   });
 
   it("refuses an unknown flag byte", () => {
     const frame = encodeMessage(Buffer.from("x"));
     frame[0] = 2;
-    expect(new MessageDecoder(-1).push(frame, () => {})).toEqual({ kind: "bad-flag", length: 1 });
+    expect(new MessageDecoder(-1).push(frame, { onFrame: () => {} })).toEqual({ kind: "bad-flag", length: 1 });
   });
 });
 

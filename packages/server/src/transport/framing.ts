@@ -7,8 +7,10 @@
 /** Size of the prefix before every message. */
 export const PREFIX_BYTES = 5;
 
-/** Receives each complete message; `compressed` is the message's flag. */
-export type MessageSink = (body: Buffer, compressed: boolean) => void;
+/** Receives each complete message; `compressed` is the message's flag. An object, so a call can be its own sink. */
+export interface MessageSink {
+  onFrame(body: Buffer, compressed: boolean): void;
+}
 
 /** Why a stream of frames cannot be decoded further. */
 export interface FramingError {
@@ -72,7 +74,7 @@ export class MessageDecoder {
         const compressed = flag === 1;
         if (end - offset >= length) {
           // The whole message is in this chunk: a view, no copy.
-          sink(chunk.subarray(offset, offset + length), compressed);
+          sink.onFrame(chunk.subarray(offset, offset + length), compressed);
           offset += length;
           continue;
         }
@@ -87,7 +89,7 @@ export class MessageDecoder {
       offset += n;
       if (this.bodyFill === body.length) {
         this.body = undefined;
-        sink(body, this.compressed);
+        sink.onFrame(body, this.compressed);
       }
     }
     return undefined;

@@ -23,13 +23,15 @@ const RESERVED_REQUEST = new Set([
   "proxy-connection",
 ]);
 
-/** Keys a handler may not set on response headers or trailers (the transport owns them). */
+/**
+ * Keys a handler may not set on response headers or trailers (the transport owns them).
+ * `grpc-status-details-bin` is allowed: rich error details travel in the trailer metadata.
+ */
 const RESERVED_RESPONSE = new Set([
   "content-type",
   "te",
   "grpc-status",
   "grpc-message",
-  "grpc-status-details-bin",
   "grpc-encoding",
   "grpc-accept-encoding",
   "grpc-timeout",
