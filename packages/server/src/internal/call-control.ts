@@ -121,9 +121,9 @@ export class CallRecord implements IncomingCallScope, CallOwner {
     }
     this.next.sendMessage(message, callback);
   }
-  sendStatus(status: CallStatus): void {
+  sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
     this.statusSent = true;
-    this.next.sendStatus(status);
+    this.next.sendStatus(status, header);
   }
   startRead(): void {
     this.next.startRead();

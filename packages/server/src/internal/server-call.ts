@@ -14,7 +14,7 @@ import { AbortError, isAbortError } from "abort-controller-x";
 import { Metadata, type MetadataValue, type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { Principal } from "../context.js";
-import type { CallListener } from "../transport/http2-call.js";
+import type { CallListener, MetadataEntries } from "../transport/http2-call.js";
 import { RequestMetadata } from "../transport/metadata.js";
 import type { CallRecord } from "./call-control.js";
 
@@ -237,16 +237,19 @@ export class ServerCall implements CallListener {
 
   /** Sends the response header now, if there is one to send (context.sendHeader). */
   flushHeader(): void {
-    if (this.headerSent) return;
-    this.headerSent = true;
+    const header = this.takeHeader();
     // Like nice-grpc: an empty header is not sent early (the transport sends its own with the response).
+    if (header !== null) this.call.sendMetadata(header);
+  }
+
+  /** The response header entries not sent yet (`null`: none), marked as sent. */
+  private takeHeader(): MetadataEntries | null {
+    if (this.headerSent) return null;
+    this.headerSent = true;
     const header = this.responseHeader;
-    if (header?.built) {
-      if (!isEmpty(header)) this.call.sendMetadata(header);
-      return;
-    }
+    if (header?.built) return isEmpty(header) ? null : header;
     const entries = header === undefined ? this.pendingHeader : header.initial;
-    if (entries !== undefined) this.call.sendMetadata(entries.map(([key, value]) => [key, [value]] as [string, string[]]));
+    return entries === undefined ? null : entries.map(([key, value]) => [key, [value]] as [string, string[]]);
   }
 
   private grpcTrailer(): Metadata | null {
@@ -359,15 +362,13 @@ export class ServerCall implements CallListener {
   /** Ends a server-streaming or bidi call with OK after its last message. */
   finish(): void {
     this.call.settle();
-    this.flushHeader();
-    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
+    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() }, this.takeHeader());
   }
 
   /** Ends the call with the status `error` stands for. */
   fail(error: unknown): void {
     this.call.settle();
-    this.flushHeader();
-    this.call.sendStatus(errorStatus(this.path, error, this.grpcTrailer()));
+    this.call.sendStatus(errorStatus(this.path, error, this.grpcTrailer()), this.takeHeader());
   }
 }
 

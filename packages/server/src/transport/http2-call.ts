@@ -163,8 +163,8 @@ export class Http2Call implements MessageSink {
     const error = this.decoder.push(chunk, this);
     if (error === undefined) return;
     if (error.kind === "too-large") {
-      this.fail(Code.RESOURCE_EXHAUSTED, `Received message larger than max (${error.length} vs. ${this.limits.maxReceiveBytes})`);
-    } else this.fail(Code.INTERNAL, "malformed request: invalid message flag");
+      this.fail(Code.RESOURCE_EXHAUSTED, `Received message larger than max (${error.length} vs ${this.limits.maxReceiveBytes})`);
+    } else this.fail(Code.INVALID_ARGUMENT, "malformed request: invalid message flag");
   }
 
   onFrame(body: Buffer, compressed: boolean): void {
@@ -173,7 +173,9 @@ export class Http2Call implements MessageSink {
     if (compressed) {
       const result = decompress(this.requestEncoding, body, this.limits.maxReceiveBytes);
       if (!result.ok) {
-        this.fail(result.tooLarge ? Code.RESOURCE_EXHAUSTED : Code.INTERNAL, result.message);
+        // compression.md names INTERNAL for a flag without an encoding; here INTERNAL means a server
+        // fault, and undecodable client bytes are INVALID_ARGUMENT like every malformed request.
+        this.fail(result.tooLarge ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT, `malformed request: ${result.message}`);
         return;
       }
       bytes = result.body;
@@ -255,7 +257,7 @@ export class Http2Call implements MessageSink {
     }
     const max = this.limits.maxSendBytes;
     if (max >= 0 && body.length > max) {
-      this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${body.length} vs. ${max})`);
+      this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${body.length} vs ${max})`);
       done();
       return;
     }
@@ -265,17 +267,27 @@ export class Http2Call implements MessageSink {
     this.stream.write(frame, done);
   }
 
-  /** Ends the call with `status`; later calls are ignored. */
-  sendStatus(status: CallStatus): void {
+  /**
+   * Ends the call with `status`; later calls are ignored. `header`: response header entries not
+   * sent yet. With none and nothing sent before, the answer is one trailers-only HEADERS frame.
+   */
+  sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
     if (this.statusSent) return;
     this.statusSent = true;
     this.clearTimer();
     if (!this.inputEnded) this.stream.resume(); // nothing more is read: let the client's data drain
     if (!this.writable()) return;
+    // Response header metadata goes in a HEADERS frame of its own: clients (grpc-js among them)
+    // show the metadata of a trailers-only response as trailers, not as the header.
+    if (header !== null && !this.headersSent) {
+      this.headersSent = true;
+      this.stream.respond(this.responseHeaders(header), { waitForTrailers: true });
+    }
     if (!this.headersSent) {
       // Trailers-only: status and metadata in the one HEADERS frame, which ends the stream.
       this.headersSent = true;
-      const headers = this.responseHeaders(status.metadata);
+      const headers = this.responseHeaders(null);
+      if (status.metadata !== null) addMetadataHeaders(headers, status.metadata);
       setStatus(headers, status.code, status.details);
       this.stream.respond(headers, { endStream: true });
       return;

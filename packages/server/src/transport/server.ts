@@ -15,6 +15,7 @@ import {
   type SecureServerOptions,
   type ServerHttp2Stream,
 } from "node:http2";
+import type { Socket } from "node:net";
 import { type Encoding, requestEncoding, responseEncoding, unsupportedEncodingMessage } from "./compression.js";
 import { type CallLimits, Http2Call, type MethodCodec } from "./http2-call.js";
 import { type SessionOptions, SessionState } from "./session.js";
@@ -52,11 +53,21 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function respondPlain(stream: ServerHttp2Stream, httpStatus: number, code: number, message: string): void {
+/** A trailers-only gRPC answer before any call exists. */
+function respondStatus(stream: ServerHttp2Stream, code: number, message: string): void {
   if (stream.destroyed) return;
   stream.on("error", () => {});
-  const headers = setStatus({ [constants.HTTP2_HEADER_STATUS]: httpStatus, "content-type": "application/grpc" }, code, message);
+  const headers = setStatus({ [constants.HTTP2_HEADER_STATUS]: 200, "content-type": "application/grpc" }, code, message);
   stream.respond(headers, { endStream: true });
+  stream.resume();
+}
+
+/** An HTTP error for a request that is not gRPC: no gRPC status, a plain-text reason. */
+function respondHttp(stream: ServerHttp2Stream, httpStatus: number, message: string): void {
+  if (stream.destroyed) return;
+  stream.on("error", () => {});
+  stream.respond({ [constants.HTTP2_HEADER_STATUS]: httpStatus, "content-type": "text/plain; charset=utf-8" });
+  stream.end(`${message}\n`);
   stream.resume();
 }
 
@@ -92,10 +103,19 @@ export class Http2Transport {
             key: tls.key,
             ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requireClientCert } : {}),
             ALPNProtocols: ["h2"],
+            ...(this.options.session.handshakeTimeoutMs > 0 ? { handshakeTimeout: this.options.session.handshakeTimeoutMs } : {}),
             allowHTTP1: false,
           } satisfies SecureServerOptions);
+    // Node emits 'session' from its own connection listener, just before ours runs for the same
+    // socket: pair them, so a session that never finishes its preface can have its socket cut.
+    let unpaired: SessionState | undefined;
     server.on("session", (session: Http2Session) => {
-      this.sessions.add(new SessionState(session, this.options.session, (state) => this.sessions.delete(state)));
+      unpaired = new SessionState(session, this.options.session, (state) => this.sessions.delete(state));
+      this.sessions.add(unpaired);
+    });
+    server.on(tls === undefined ? "connection" : "secureConnection", (socket: Socket) => {
+      if (unpaired !== undefined) unpaired.socket = socket;
+      unpaired = undefined;
     });
     server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.onStream(stream, headers));
     this.server = server;
@@ -116,13 +136,13 @@ export class Http2Transport {
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     const refused = httpRefusal(headers[":method"], headers["content-type"]);
     if (refused !== undefined) {
-      respondPlain(stream, refused.status, Code.INTERNAL, refused.message);
+      respondHttp(stream, refused.status, refused.message);
       return;
     }
     const path = headers[":path"] ?? "";
     const route = this.routes.get(path);
     if (route === undefined) {
-      respondPlain(stream, 200, Code.UNIMPLEMENTED, `The server does not implement the method ${path}`);
+      respondStatus(stream, Code.UNIMPLEMENTED, `The server does not implement the method ${path}`);
       return;
     }
     const state = SessionState.of(stream.session!);

@@ -6,6 +6,7 @@
  * (GOAWAY, then the connection closes as soon as its last stream ends).
  */
 import { constants, type Http2Session } from "node:http2";
+import type { Socket } from "node:net";
 
 export interface SessionOptions {
   /** Interval of server keepalive pings, ms (`0`: none). */
@@ -42,7 +43,9 @@ function onSessionError(): void {
   // 'close' follows.
 }
 function onHandshakeTimeout(state: SessionState): void {
+  // Cut the socket as well, whatever state the unfinished session is in.
   state.session.destroy();
+  state.socket?.destroy();
 }
 function onIdle(state: SessionState): void {
   if (state.streams === 0) state.close();
@@ -75,6 +78,8 @@ export class SessionState {
   private keepaliveTimer: NodeJS.Timeout | undefined = undefined;
   private keepaliveDeadline: NodeJS.Timeout | undefined = undefined;
   private closing = false;
+  /** The connection's socket (Node hides it behind a proxy on the session). */
+  socket: Socket | undefined = undefined;
 
   constructor(
     readonly session: Http2Session,
