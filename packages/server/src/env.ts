@@ -149,6 +149,8 @@ export function serverOptionsFromEnv(env: Env = process.env): ServerOptions {
   setIf(o, "keepaliveTimeoutMs", r.int("GRPC_KEEPALIVE_TIMEOUT_MS", 1));
   setIf(o, "maxConnectionIdleMs", r.int("GRPC_MAX_CONNECTION_IDLE_MS", 1));
   setIf(o, "maxConnectionAgeMs", r.int("GRPC_MAX_CONNECTION_AGE_MS", 1));
+  setIf(o, "handshakeTimeoutMs", r.int("GRPC_HANDSHAKE_TIMEOUT_MS", 0));
+  setIf(o, "responseCompression", r.oneOf<"identity" | "gzip" | "deflate">("GRPC_RESPONSE_COMPRESSION", ["identity", "gzip", "deflate"]));
 
   // Auth: at most one key source.
   const secret = r.raw("AUTH_JWT_SECRET");

@@ -12,10 +12,9 @@ import { isAbortError } from "abort-controller-x";
 import { type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
 import { RichServerError } from "nice-grpc-error-details";
 // google.rpc.Status is not re-exported from the package index.
-import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
 import type { Level, Logger } from "pino";
 import { CallLog, quote } from "../internal/call-log.js";
-import { encodeErrorDetails } from "../internal/error-details.js";
+import { encodeStatusDetails } from "../internal/error-details.js";
 import type { ServerMetrics } from "../internal/metrics.js";
 import type { MethodRoute, ServerCall } from "../internal/server-call.js";
 import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
@@ -84,8 +83,7 @@ function sdkRegistered(): boolean {
 function toClientError(err: unknown, context: InternalCallContext): unknown {
   if (err instanceof ServerError) {
     if (err instanceof RichServerError && err.extra.length > 0 && !context.trailer.has("grpc-status-details-bin")) {
-      const status = RpcStatus.fromPartial({ code: err.code, message: err.details, details: encodeErrorDetails(err.extra) });
-      context.trailer.set("grpc-status-details-bin", RpcStatus.encode(status).finish());
+      context.trailer.set("grpc-status-details-bin", encodeStatusDetails(err.code, err.details, err.extra));
     }
     return err;
   }
