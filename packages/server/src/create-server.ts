@@ -31,10 +31,18 @@ export interface AddServiceOptions {
 /** Lifecycle of an {@link OrgServer}. */
 export type ServerState = "created" | "serving" | "draining" | "stopped";
 
-/** A production gRPC server; see {@link createServer}. */
-export interface OrgServer {
-  /** Adds server-wide middleware; it runs after the built-ins, in registration order. Before `listen()`. */
-  use(middleware: OrgServerMiddleware<any>): OrgServer;
+/**
+ * A production gRPC server; see {@link createServer}. `ServerExt` is the context that
+ * server-wide middleware added so far gives every handler (as nice-grpc's `Server<CallContextExt>`).
+ */
+// biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
+export interface OrgServer<ServerExt = {}> {
+  /**
+   * Adds server-wide middleware; it runs after the built-ins, in registration order. Before
+   * `listen()`. The context fields it adds (`Ext`) are typed for every service added afterwards.
+   */
+  // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
+  use<Ext = {}>(middleware: ServerMiddleware<Ext, OrgCallContext & ServerExt>): OrgServer<ServerExt & Ext>;
   /**
    * Registers a service implementation (any nice-grpc definition). Methods left out answer
    * UNIMPLEMENTED. Before `listen()`.
@@ -42,9 +50,9 @@ export interface OrgServer {
   // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
   add<Service extends CompatServiceDefinition, Ext = {}>(
     definition: Service,
-    implementation: Partial<ServiceImplementation<Service, OrgCallContext & Ext>>,
+    implementation: Partial<ServiceImplementation<Service, OrgCallContext & ServerExt & Ext>>,
     options?: AddServiceOptions,
-  ): OrgServer;
+  ): OrgServer<ServerExt>;
   /** Health statuses served by `grpc.health.v1.Health`; set your own per service. */
   readonly health: HealthStatuses;
   /** The pino logger (one line per call goes here). */
@@ -230,11 +238,11 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     logger.info({ streamsEnded: streams, durationMs: Date.now() - started }, "server stopped");
   }
 
-  const server: OrgServer = {
+  const server: OrgServer<any> = {
     use(middleware) {
       assertNotListening("use");
       if (services.length > 0) throw new Error("server.use() must be called before add()");
-      userMiddleware.push(middleware);
+      userMiddleware.push(middleware as OrgServerMiddleware<any>);
       return server;
     },
     add(definition, implementation, addOptions) {
