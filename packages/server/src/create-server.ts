@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { setImmediate as nextMacrotask, setTimeout as sleep } from "node:timers/promises";
 import { loadDescriptorSet } from "@org/api/descriptor-set";
+import { normalizeServiceDefinition } from "@org/api/service-definition";
 import type { CompatServiceDefinition, ServiceImplementation } from "nice-grpc";
 import { ServerError, type ServerMiddleware, Status } from "nice-grpc-common";
 import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
@@ -83,23 +84,8 @@ interface ServiceEntry {
   middleware: OrgServerMiddleware<any>[];
 }
 
-/** Full service name of a nice-grpc, ts-proto or grpc-js service definition. */
-function serviceName(definition: CompatServiceDefinition): string {
-  const def = definition as { fullName?: unknown };
-  if (typeof def.fullName === "string") return def.fullName;
-  for (const method of Object.values(definition as Record<string, { path?: unknown }>)) {
-    if (typeof method.path === "string") return method.path.slice(1, method.path.lastIndexOf("/"));
-  }
-  throw new Error("cannot tell the service name of this definition");
-}
-
 /** The implementation with an UNIMPLEMENTED answer for every method it leaves out. */
-function completeImplementation(definition: CompatServiceDefinition, implementation: object): object {
-  const def = definition as { methods?: Record<string, unknown> };
-  const names =
-    typeof def.methods === "object" && def.methods !== null && "fullName" in definition
-      ? Object.keys(def.methods)
-      : Object.keys(definition);
+function completeImplementation(names: readonly string[], implementation: object): object {
   const impl = implementation as Record<string, unknown>;
   const missing = names.filter((name) => typeof impl[name] !== "function");
   if (missing.length === 0) return implementation;
@@ -247,10 +233,14 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     },
     add(definition, implementation, addOptions) {
       assertNotListening("add");
+      const service = normalizeServiceDefinition(definition);
       services.push({
-        name: serviceName(definition),
+        name: service.name,
         definition,
-        implementation: completeImplementation(definition, implementation),
+        implementation: completeImplementation(
+          service.methods.map((m) => m.key),
+          implementation,
+        ),
         middleware: addOptions?.middleware ?? [],
       });
       return server;

@@ -6,6 +6,7 @@
  * steps run as plain functions around the chain; the rest of the middleware is composed the
  * nice-grpc way, and only when there is some.
  */
+import { normalizeServiceDefinition } from "@org/api/service-definition";
 import type { CompatServiceDefinition } from "nice-grpc";
 import {
   type CallContext,
@@ -22,58 +23,17 @@ import type { CallControl } from "./call-control.js";
 interface Method {
   key: string;
   descriptor: MethodDescriptor;
-  requestDeserialize(bytes: Buffer): unknown;
-  responseSerialize(value: unknown): Buffer;
-  requestSerialize(value: unknown): Buffer;
-  responseDeserialize(bytes: Buffer): unknown;
+  requestDeserialize(bytes: Uint8Array): unknown;
+  responseSerialize(value: unknown): Uint8Array;
 }
 
-interface TsProtoMessageType {
-  encode(message: unknown): { finish(): Uint8Array };
-  decode(input: Uint8Array): unknown;
-  fromPartial?(object: unknown): unknown;
-}
-
-/** A view of `bytes` as a Buffer, without copying (nice-grpc copies every message here). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function tsProtoSerializer(type: TsProtoMessageType): (value: unknown) => Buffer {
-  const { encode, fromPartial } = type;
-  // Like nice-grpc: fromPartial fills what a handler left out of a response.
-  return fromPartial !== undefined ? (value) => asBuffer(encode(fromPartial(value)).finish()) : (value) => asBuffer(encode(value).finish());
-}
-
-/** Normalises a ts-proto, grpc-js or nice-grpc service definition (as nice-grpc does). */
+/** The methods of a ts-proto, grpc-js or nice-grpc service definition (@org/api's shared reader). */
 export function serviceMethods(definition: CompatServiceDefinition): Method[] {
-  const def = definition as Record<string, any>;
-  if (typeof def.name === "string" && typeof def.fullName === "string" && typeof def.methods === "object" && def.methods !== null) {
-    return Object.entries(def.methods as Record<string, any>).map(([key, m]) => {
-      const requestType = m.requestType as TsProtoMessageType;
-      const responseType = m.responseType as TsProtoMessageType;
-      return {
-        key,
-        descriptor: {
-          path: `/${def.fullName}/${m.name}`,
-          requestStream: m.requestStream,
-          responseStream: m.responseStream,
-          options: m.options ?? {},
-        },
-        requestDeserialize: (bytes: Buffer) => requestType.decode(bytes),
-        responseSerialize: tsProtoSerializer(responseType),
-        requestSerialize: tsProtoSerializer(requestType),
-        responseDeserialize: (bytes: Buffer) => responseType.decode(bytes),
-      };
-    });
-  }
-  return Object.entries(def as Record<string, any>).map(([key, m]) => ({
-    key,
-    descriptor: { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options ?? {} },
-    requestDeserialize: (bytes: Buffer) => m.requestDeserialize(bytes),
-    responseSerialize: (value: unknown) => asBuffer(m.responseSerialize(value)),
-    requestSerialize: (value: unknown) => asBuffer(m.requestSerialize(value)),
-    responseDeserialize: (bytes: Buffer) => m.responseDeserialize(bytes),
+  return normalizeServiceDefinition(definition).methods.map((m) => ({
+    key: m.key,
+    descriptor: { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options },
+    requestDeserialize: m.requestDeserialize,
+    responseSerialize: m.responseSerialize,
   }));
 }
 

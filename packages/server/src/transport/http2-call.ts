@@ -41,8 +41,8 @@ export interface CallStatus {
 
 /** How to turn bytes into messages and back, for one method. */
 export interface MethodCodec {
-  deserialize(bytes: Buffer): unknown;
-  serialize(value: unknown): Buffer;
+  deserialize(bytes: Uint8Array): unknown;
+  serialize(value: unknown): Uint8Array;
 }
 
 /** Per-server limits a call applies. */
