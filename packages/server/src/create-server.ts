@@ -17,7 +17,7 @@ import { withStrictDecoding } from "./internal/request-decoding.js";
 import { type BuiltInMiddlewareName, builtInMiddleware } from "./middleware-order.js";
 import { defaults, type ServerOptions } from "./options.js";
 import { reflectionServices } from "./reflection.js";
-import { transportOptions } from "./transport.js";
+import { transportOptions } from "./transport-options.js";
 
 /** Middleware a team adds, server-wide or per service; sees `OrgCallContext`. */
 // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`

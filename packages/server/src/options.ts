@@ -2,7 +2,7 @@ import type { DestinationStream, LevelWithSilent, Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AuthOptions } from "./middleware/auth.js";
 import type { RateLimitOptions } from "./middleware/rate-limit.js";
-import type { TlsOptions } from "./transport.js";
+import type { TlsOptions } from "./transport-options.js";
 
 /** Options of {@link createServer}. Every field is optional; defaults are production defaults. */
 export interface ServerOptions {

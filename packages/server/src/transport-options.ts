@@ -1,3 +1,5 @@
+// ServerOptions → the transport's settings: TLS material, limits, session management, and the
+// deprecated grpc-js `channelOptions` mapped onto the options that replaced them.
 import { readFileSync } from "node:fs";
 import type { ServerOptions } from "./options.js";
 import { defaults } from "./options.js";
