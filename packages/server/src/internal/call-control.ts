@@ -26,13 +26,6 @@ const TRUNCATED_MESSAGE = "malformed request: the request stream ended inside a 
 const MISSING_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got none";
 const EXTRA_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got more";
 
-/** HTTP/2 size of the request metadata as RFC 9113 §6.5.2 counts it: name + value + 32 per entry. */
-function metadataBytes(metadata: RequestMetadata): number {
-  let n = 0;
-  for (const [key, values] of metadata.entries) for (const value of values) n += key.length + value.length + 32;
-  return n;
-}
-
 export class CallRecord implements IncomingCallScope, CallOwner {
   /** Status the server ended the call with from the outside (shutdown, max deadline). */
   forcedCode: number | undefined = undefined;
@@ -147,7 +140,7 @@ export class CallRecord implements IncomingCallScope, CallOwner {
     }
     const max = this.control.maxMetadataBytes;
     if (max > 0) {
-      const size = metadataBytes(metadata);
+      const size = metadata.byteSize();
       if (size > max) {
         this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
         return;

@@ -85,6 +85,8 @@ export class Http2Call implements MessageSink {
   /** Decoded messages the reader has not asked for yet. */
   private readonly queue: unknown[] = [];
   private readsWanted = 0;
+  /** The HTTP/2 stream is paused because nobody wants its messages yet. */
+  private paused = false;
   private inputEnded = false;
   private halfCloseSent = false;
   private headersSent = false;
@@ -131,15 +133,13 @@ export class Http2Call implements MessageSink {
     }
     stream.on("data", onData);
     stream.on("end", onEnd);
-    listener.onReceiveMetadata(metadata ?? RequestMetadata.fromHeaders(this.headers));
+    listener.onReceiveMetadata(metadata ?? new RequestMetadata(this.headers));
   }
 
   // ---- facts the runtime asks about ----
 
   getPeer(): string {
-    const socket = this.stream.session?.socket;
-    if (socket?.remoteAddress === undefined) return "unknown";
-    return `${socket.remoteAddress}:${socket.remotePort}`;
+    return this.session.peer;
   }
 
   getDeadline(): number {
@@ -187,7 +187,10 @@ export class Http2Call implements MessageSink {
     } else {
       this.queue.push(message);
     }
-    if (this.readsWanted === 0 && !this.statusSent) this.stream.pause();
+    if (this.readsWanted === 0 && !this.statusSent && !this.paused) {
+      this.paused = true;
+      this.stream.pause();
+    }
   }
 
   receiveEnd(): void {
@@ -207,7 +210,10 @@ export class Http2Call implements MessageSink {
       return;
     }
     this.readsWanted++;
-    this.stream.resume();
+    if (this.paused) {
+      this.paused = false;
+      this.stream.resume();
+    }
   }
 
   private halfClose(): void {
@@ -275,7 +281,10 @@ export class Http2Call implements MessageSink {
     if (this.statusSent) return;
     this.statusSent = true;
     this.clearTimer();
-    if (!this.inputEnded) this.stream.resume(); // nothing more is read: let the client's data drain
+    if (!this.inputEnded && this.paused) {
+      this.paused = false;
+      this.stream.resume(); // nothing more is read: let the client's data drain
+    }
     if (!this.writable()) return;
     // Response header metadata goes in a HEADERS frame of its own: clients (grpc-js among them)
     // show the metadata of a trailers-only response as trailers, not as the header.

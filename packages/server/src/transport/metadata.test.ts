@@ -28,6 +28,21 @@ describe("RequestMetadata.fromHeaders", () => {
   });
 });
 
+describe("RequestMetadata lookups", () => {
+  it("reads one key without building the map, hiding protocol headers the same way", () => {
+    const metadata = new RequestMetadata({ ":path": "/a.B/C", "grpc-timeout": "1S", "x-id": "7", "k-bin": "AQ" });
+    expect(metadata.get("x-id")).toEqual(["7"]);
+    expect(metadata.get("k-bin")).toEqual([Buffer.from([1])]);
+    expect(metadata.get("grpc-timeout")).toEqual([]);
+    expect(metadata.get(":path")).toEqual([]);
+  });
+
+  it("sizes the metadata as HTTP/2 counts it, protocol headers left out", () => {
+    const metadata = new RequestMetadata({ ":path": "/a.B/C", te: "trailers", "x-id": "7", "x-many": ["a", "bc"] } as never);
+    expect(metadata.byteSize()).toBe(4 + 1 + 32 + (6 + 1 + 32) + (6 + 2 + 32));
+  });
+});
+
 describe("addMetadataHeaders", () => {
   it("encodes -bin values as base64 and appends repeated keys", () => {
     const headers: Record<string, string | string[]> = {};

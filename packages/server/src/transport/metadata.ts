@@ -47,42 +47,71 @@ const VALID_ASCII_VALUE = /^[\x20-\x7e]*$/;
 
 export type MetadataValue = string | Buffer;
 
+function isMetadataKey(key: string): boolean {
+  return key.charCodeAt(0) !== 58 /* ":" */ && !RESERVED_REQUEST.has(key);
+}
+
+function values(key: string, raw: string | string[]): MetadataValue[] {
+  const list = typeof raw === "string" ? [raw] : raw;
+  if (!key.endsWith("-bin")) return list;
+  const out: MetadataValue[] = [];
+  for (const value of list) for (const part of value.split(",")) out.push(Buffer.from(part.trim(), "base64"));
+  return out;
+}
+
 /**
- * Request metadata: every value of every key, in arrival order. Only a `Map` of arrays; it is
- * turned into nice-grpc's `Metadata` only when a handler reads `context.metadata`.
+ * Request metadata, read from Node's header object on demand: a lookup reads one header, and
+ * the full map (every value of every key, in arrival order) is built only when something lists it.
  */
 export class RequestMetadata {
-  readonly entries = new Map<string, MetadataValue[]>();
+  private map: Map<string, MetadataValue[]> | undefined = undefined;
+
+  constructor(private readonly headers: IncomingHttpHeaders = {}) {}
 
   /** Metadata of a request, from Node's header object. */
   static fromHeaders(headers: IncomingHttpHeaders): RequestMetadata {
-    const metadata = new RequestMetadata();
-    for (const key in headers) {
-      if (key.charCodeAt(0) === 58 /* ":" */ || RESERVED_REQUEST.has(key)) continue;
-      const raw = headers[key];
-      if (raw === undefined) continue;
-      const values = typeof raw === "string" ? [raw] : raw;
-      const list: MetadataValue[] = [];
-      if (key.endsWith("-bin")) {
-        for (const value of values) for (const part of value.split(",")) list.push(Buffer.from(part.trim(), "base64"));
-      } else {
-        for (const value of values) list.push(value);
+    return new RequestMetadata(headers);
+  }
+
+  /** Every key with its values. */
+  get entries(): Map<string, MetadataValue[]> {
+    if (this.map === undefined) {
+      this.map = new Map();
+      for (const key in this.headers) {
+        const raw = this.headers[key];
+        if (raw !== undefined && isMetadataKey(key)) this.map.set(key, values(key, raw));
       }
-      metadata.entries.set(key, list);
     }
-    return metadata;
+    return this.map;
   }
 
   /** Every value of `key` (empty when absent). */
   get(key: string): MetadataValue[] {
-    return this.entries.get(key) ?? [];
+    if (this.map !== undefined) return this.map.get(key) ?? [];
+    const raw = this.headers[key];
+    return raw === undefined || !isMetadataKey(key) ? [] : values(key, raw);
   }
 
   /** The first value of each key (grpc-js's `getMap()` shape). */
   getMap(): Record<string, MetadataValue> {
     const out: Record<string, MetadataValue> = {};
-    for (const [key, values] of this.entries) if (values.length > 0) out[key] = values[0]!;
+    for (const [key, list] of this.entries) if (list.length > 0) out[key] = list[0]!;
     return out;
+  }
+
+  /**
+   * Size of the metadata as HTTP/2 counts it (name + value + 32 per entry; `-bin` values as
+   * sent, base64), without building the map.
+   */
+  byteSize(): number {
+    let n = 0;
+    for (const key in this.headers) {
+      const raw = this.headers[key];
+      if (raw === undefined || !isMetadataKey(key)) continue;
+      if (typeof raw === "string") n += key.length + raw.length + 32;
+      else for (const v of raw) n += key.length + v.length + 32;
+    }
+    return n;
   }
 }
 

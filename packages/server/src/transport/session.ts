@@ -78,6 +78,7 @@ export class SessionState {
   private keepaliveTimer: NodeJS.Timeout | undefined = undefined;
   private keepaliveDeadline: NodeJS.Timeout | undefined = undefined;
   private closing = false;
+  private peerName: string | undefined = undefined;
   /** The connection's socket (Node hides it behind a proxy on the session). */
   socket: Socket | undefined = undefined;
 
@@ -101,6 +102,15 @@ export class SessionState {
     }
     if (options.keepaliveTimeMs > 0) this.keepaliveTimer = setInterval(onKeepalive, options.keepaliveTimeMs, this).unref();
     this.armIdle();
+  }
+
+  /** `address:port` of the client, read once per connection (the session's socket is a Proxy). */
+  get peer(): string {
+    if (this.peerName === undefined) {
+      const socket = this.session.socket;
+      this.peerName = socket?.remoteAddress === undefined ? "unknown" : `${socket.remoteAddress}:${socket.remotePort}`;
+    }
+    return this.peerName;
   }
 
   /** The state of `session`, if it is one of ours. */
