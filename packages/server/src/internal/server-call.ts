@@ -38,6 +38,7 @@ const WRITE_HIGH_WATER_MARK = 16;
 const READ_AHEAD = 16;
 
 const OK_STATUS_DETAILS = "OK";
+const noop = (): void => {};
 
 /** Request metadata → nice-grpc metadata (what nice-grpc's createCallContext does). */
 function toNiceMetadata(request: RequestMetadata): Metadata {
@@ -354,9 +355,10 @@ export class ServerCall implements CallListener {
   respond(response: unknown): void {
     this.call.settle();
     this.flushHeader();
-    const trailer = this.grpcTrailer();
-    const call = this.call;
-    call.sendMessage(response, () => call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: trailer }));
+    // The transport keeps the stream's order: the trailers follow the message without waiting
+    // for it to be flushed, so both usually leave in one write.
+    this.call.sendMessage(response, noop);
+    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
   }
 
   /** Ends a server-streaming or bidi call with OK after its last message. */
