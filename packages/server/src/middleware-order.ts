@@ -18,6 +18,8 @@
  *
  * The built-in steps run on every call, so they are plain functions around the chain
  * (middleware/core.ts) instead of nice-grpc middleware layers; 5–7 exist only when configured.
+ * The core runs the admission steps (5–7) in the order of BUILT_IN_MIDDLEWARE_ORDER below, and
+ * `steps` (what `server.middleware` reports) is derived from the same list.
  */
 import type { Logger } from "pino";
 import type { ServerMetrics } from "./internal/metrics.js";
@@ -55,12 +57,16 @@ export function builtInMiddleware(
 ): BuiltInChain {
   const tracing = options.tracing ?? true;
   const requireDeadline = options.requireDeadline ?? false;
-  const steps: BuiltInMiddlewareName[] = ["requestContext"];
-  if (tracing) steps.push("tracing");
-  steps.push("observe", "errors");
-  if (requireDeadline) steps.push("requireDeadline");
-  if (options.auth) steps.push("auth");
-  if (options.rateLimit) steps.push("rateLimit");
+  const enabled: Record<BuiltInMiddlewareName, boolean> = {
+    requestContext: true,
+    tracing,
+    observe: true,
+    errors: true,
+    requireDeadline,
+    auth: options.auth !== undefined,
+    rateLimit: options.rateLimit !== undefined,
+  };
+  const steps = BUILT_IN_MIDDLEWARE_ORDER.filter((step) => enabled[step]);
   const coreSteps = core({
     logger,
     ownLogger,
@@ -70,6 +76,7 @@ export function builtInMiddleware(
     isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT),
     auth: options.auth ? authStep(options.auth) : undefined,
     rateLimit: options.rateLimit ? rateLimitStep(options.rateLimit) : undefined,
+    order: BUILT_IN_MIDDLEWARE_ORDER,
   });
   return { steps, core: coreSteps };
 }
