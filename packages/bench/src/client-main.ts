@@ -66,13 +66,18 @@ async function main() {
   const id = process.argv[2] ?? "";
   if (!isClientConfig(id)) throw new Error(`unknown client config "${id}"`);
   const createCaller = await loader(id);
-  let close: (() => void) | undefined;
+  // One client per server port: the windows of a paired sample reuse the warmed-up channel.
+  let current: { port: number; caller: Awaited<ReturnType<typeof createCaller>> } | undefined;
+  const close = () => current?.caller.close();
   serveRequests(
     async (message) => {
       if (message.type !== "run") throw new Error(`unexpected message ${message.type}`);
       const run = message as unknown as ClientRunRequest;
-      const caller = await createCaller(run.port);
-      close = () => caller.close();
+      if (current?.port !== run.port) {
+        close();
+        current = { port: run.port, caller: await createCaller(run.port) };
+      }
+      const { caller } = current;
       const warmStart = performance.now();
       const warm = await closedLoop(caller.call, run.concurrency, Number.POSITIVE_INFINITY, warmStart + run.warmupMs);
       const warmMs = performance.now() - warmStart;
@@ -94,7 +99,7 @@ async function main() {
       };
       return result;
     },
-    async () => close?.(),
+    async () => close(),
   );
   send({ type: "ready" });
 }

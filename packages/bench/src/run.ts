@@ -6,39 +6,19 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BenchSettings, parseArgs } from "./internal/args.js";
-import { startChild } from "./internal/child.js";
-import { CODECS, type CodecOp } from "./internal/codecs.js";
-import { baseConfig, CLIENT_CONFIGS, configLabel, PREV_CAPABLE, SERVER_CONFIGS } from "./internal/configs.js";
+import { parseArgs } from "./internal/args.js";
 import { describeMachine } from "./internal/machine.js";
-import { PREV_SUFFIX } from "./internal/prev.js";
-import { type BenchResults, evaluateTargets, type Sample, type SuiteResult, type SuiteSpec } from "./internal/results.js";
+import { isWide } from "./internal/paired.js";
+import { Recorder } from "./internal/recorder.js";
+import { type BenchResults, evaluateTargets, type SuiteResult, summarizeMeasurement } from "./internal/results.js";
 import { TARGETS } from "./internal/targets.js";
 import { renderMarkdown, suiteTable } from "./report/markdown.js";
 import { renderSvg } from "./report/svg.js";
-import { MEMORY_CONFIGS, memorySample, memorySpec } from "./suites/memory.js";
-import { CODEC_IDS, serialisationSample, serialisationSpec } from "./suites/serialisation.js";
-import { STREAMING_CONFIGS, STREAMING_KINDS, streamingSample, streamingSpec } from "./suites/streaming.js";
-import { UNARY_CLIENT_CONFIGS, unaryClientSample, unaryClientSpec } from "./suites/unary-client.js";
-import { UNARY_SERVER_CONFIGS, unaryServerSample, unaryServerSpec, writeUnaryBody } from "./suites/unary-server.js";
+import type { GroupRunner } from "./suites/group.js";
+import { GROUPS } from "./suites/registry.js";
+import { writeUnaryBody } from "./suites/unary-server.js";
 
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
-
-function rotate<T>(list: readonly T[], by: number): T[] {
-  const k = by % list.length;
-  return [...list.slice(k), ...list.slice(0, k)];
-}
-
-/** The configurations of a suite to run this round: selected by --configs, baseline kept, rotated. */
-function pick<T extends string>(settings: BenchSettings, list: readonly T[], baseline: string, round: number): T[] {
-  const all =
-    settings.prev === undefined ? list : [...list, ...list.filter((c) => PREV_CAPABLE.has(c)).map((c) => `${c}${PREV_SUFFIX}` as T)];
-  const selected =
-    settings.configs === undefined
-      ? all
-      : all.filter((c) => c === baseline || settings.configs!.includes(baseConfig(c)) || settings.configs!.includes(c));
-  return rotate(selected, round);
-}
 
 function requireTool(name: string, args: string[]): void {
   try {
@@ -48,114 +28,45 @@ function requireTool(name: string, args: string[]): void {
   }
 }
 
-class Suites {
-  readonly list: SuiteResult[] = [];
-  get(spec: SuiteSpec): SuiteResult {
-    let s = this.list.find((x) => x.id === spec.id);
-    if (s === undefined) {
-      s = { ...spec, measurements: [], errors: [] };
-      this.list.push(s);
-    }
-    return s;
-  }
-  async sample(spec: SuiteSpec, config: string, label: string, round: number, take: () => Promise<Sample>): Promise<void> {
-    const suite = this.get(spec);
-    let m = suite.measurements.find((x) => x.config === config);
-    if (m === undefined) {
-      m = { config, label, samples: [] };
-      suite.measurements.push(m);
-    }
-    const t0 = Date.now();
-    let sample: Sample;
-    try {
-      sample = await take();
-    } catch (err) {
-      const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
-      suite.errors.push(`round ${round}, ${config}: ${message}`);
-      sample = { round, value: Number.NaN, failures: 0, extra: {} };
-    }
-    m.samples.push(sample);
-    const extras = spec.extras.map((e) => `${e.label} ${sample.extra[e.key]?.toFixed(e.digits) ?? "–"}`).join(", ");
-    console.log(
-      `  ${spec.id.padEnd(20)} ${config.padEnd(18)} ${sample.value.toFixed(spec.digits).padStart(10)} ${spec.unit}` +
-        `  (${extras}; ${sample.failures} failed; ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
-    );
-  }
+function groupOf(suiteId: string): GroupRunner | undefined {
+  return GROUPS.find((g) => g.suites.some((s) => (typeof s.id === "string" ? s.id === suiteId : s.id.test(suiteId))));
 }
 
-async function runRound(settings: BenchSettings, suites: Suites, round: number, bodyFile: string, tmp: string): Promise<void> {
-  for (const group of settings.groups) {
-    switch (group) {
-      case "unary-server": {
-        const spec = unaryServerSpec(settings);
-        for (const c of pick(settings, UNARY_SERVER_CONFIGS, spec.baseline, round)) {
-          await suites.sample(spec, c, configLabel(SERVER_CONFIGS, c), round, () => unaryServerSample(c, settings, round, bodyFile, tmp));
-        }
-        break;
-      }
-      case "unary-client": {
-        const spec = unaryClientSpec(settings);
-        for (const c of pick(settings, UNARY_CLIENT_CONFIGS, spec.baseline, round)) {
-          await suites.sample(spec, c, configLabel(CLIENT_CONFIGS, c), round, () => unaryClientSample(c, settings, round));
-        }
-        break;
-      }
-      case "streaming":
-        for (const kind of STREAMING_KINDS) {
-          const spec = streamingSpec(kind);
-          for (const c of pick(settings, STREAMING_CONFIGS, spec.baseline, round)) {
-            await suites.sample(spec, c, configLabel(SERVER_CONFIGS, c), round, () => streamingSample(kind, c, settings, round));
-          }
-        }
-        break;
-      case "serialisation": {
-        const child = await startChild<unknown>({ script: "codec-main.js", args: [], cpu: settings.serverCpu });
-        try {
-          for (const op of ["encode", "decode"] as CodecOp[]) {
-            const spec = serialisationSpec(op);
-            for (const c of pick(settings, CODEC_IDS, spec.baseline, round)) {
-              await suites.sample(spec, c, CODECS[c], round, () => serialisationSample(child, c, op, settings, round));
-            }
-          }
-        } finally {
-          await child.stop();
-        }
-        break;
-      }
-      case "memory": {
-        const spec = memorySpec(settings);
-        for (const c of pick(settings, MEMORY_CONFIGS, spec.baseline, round)) {
-          await suites.sample(spec, c, configLabel(SERVER_CONFIGS, c), round, () => memorySample(c, settings, round));
-        }
-        break;
+/** Suites in the registry's reading order, configurations in their declared order. */
+function ordered(suites: readonly SuiteResult[]): SuiteResult[] {
+  const position = (id: string) => {
+    let i = 0;
+    for (const g of GROUPS) {
+      for (const s of g.suites) {
+        if (typeof s.id === "string" ? s.id === id : s.id.test(id)) return { i, configs: s.configs };
+        i++;
       }
     }
-  }
-}
-
-/** Suites in a fixed reading order, configurations in their declared order. */
-function ordered(suites: SuiteResult[]): SuiteResult[] {
-  const order = [
-    "unary-server",
-    "unary-client",
-    "server-stream-1",
-    "server-stream-10",
-    "client-stream",
-    "idle-stream-memory",
-    "serialisation-encode",
-    "serialisation-decode",
-  ];
-  const declared: Record<string, readonly string[]> = {
-    "unary-server": UNARY_SERVER_CONFIGS,
-    "unary-client": UNARY_CLIENT_CONFIGS,
-    "idle-stream-memory": MEMORY_CONFIGS,
+    return { i, configs: [] as readonly string[] };
   };
   return [...suites]
-    .sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
+    .sort((a, b) => position(a.id).i - position(b.id).i)
     .map((s) => {
-      const configs = declared[s.id] ?? (s.id.startsWith("serialisation") ? CODEC_IDS : STREAMING_CONFIGS);
-      return { ...s, measurements: [...s.measurements].sort((a, b) => configs.indexOf(a.config) - configs.indexOf(b.config)) };
+      const { configs } = position(s.id);
+      const at = (c: string) => (configs.includes(c) ? configs.indexOf(c) : configs.length);
+      return { ...s, measurements: [...s.measurements].sort((a, b) => at(a.config) - at(b.config)) };
     });
+}
+
+/** "suite / config: width" of every ratio whose spread over rounds is wide (the CPU ratio where there is one). */
+function wideRatios(suites: readonly SuiteResult[], limit: number): { suite: string; text: string }[] {
+  const out: { suite: string; text: string }[] = [];
+  for (const suite of suites) {
+    for (const m of suite.measurements) {
+      if (m.config === suite.baseline || m.notServed !== undefined) continue;
+      const summary = summarizeMeasurement(suite, m);
+      const s = suite.cpuKey !== undefined && summary.cpuRatioSpread.n > 0 ? summary.cpuRatioSpread : summary.ratioSpread;
+      if (!isWide(s, limit)) continue;
+      const width = s.n < 2 ? `${s.n} round${s.n === 1 ? "" : "s"}, no spread to judge` : `${(s.relativeWidth * 100).toFixed(0)} %`;
+      out.push({ suite: suite.id, text: `${suite.id} / ${m.config}: ${width}` });
+    }
+  }
+  return out;
 }
 
 async function write(results: BenchResults, name: string): Promise<void> {
@@ -175,21 +86,23 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
   const tmp = await mkdtemp(join(tmpdir(), "org-bench-"));
-  const suites = new Suites();
+  const recorder = new Recorder();
+  let roundsRun = 0;
   const results = (): BenchResults => {
-    const list = ordered(suites.list);
+    const list = ordered(recorder.list);
     return {
       schemaVersion: 1,
       startedAt,
       finishedAt: new Date().toISOString(),
       mode: settings.mode,
-      rounds: settings.rounds,
+      rounds: roundsRun,
       machine,
       settings: {
         serverCpu: settings.serverCpu,
         loadCpu: settings.loadCpu,
         unaryWarmupSec: settings.unary.warmupSec,
         unaryMeasureSec: settings.unary.measureSec,
+        unaryWindows: settings.unary.windows,
         h2loadConnections: settings.unary.connections,
         h2loadStreamsPerConnection: settings.unary.streamsPerConnection,
         clientConcurrency: settings.client.concurrency,
@@ -203,6 +116,12 @@ async function main(): Promise<void> {
         list,
         TARGETS.filter((t) => list.some((s) => s.id === t.suite)),
       ),
+      spreadCheck: {
+        limit: settings.spreadLimit,
+        roundsRun,
+        extraRounds: Math.max(0, roundsRun - settings.rounds),
+        stillWide: wideRatios(list, settings.spreadLimit).map((w) => w.text),
+      },
     };
   };
   try {
@@ -210,10 +129,21 @@ async function main(): Promise<void> {
     console.log(
       `bench (${settings.mode}): ${settings.rounds} round(s) of ${settings.groups.join(", ")}; machine: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`,
     );
-    for (let round = 1; round <= settings.rounds; round++) {
-      console.log(`round ${round}/${settings.rounds} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      await runRound(settings, suites, round, bodyFile, tmp);
+    const groups = GROUPS.filter((g) => settings.groups.includes(g.id));
+    const runRound = async (round: number, only: readonly GroupRunner[]) => {
+      console.log(`round ${round} of ${only.map((g) => g.id).join(", ")} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      for (const group of only) await group.run({ settings, recorder, round, bodyFile, tmp });
+      roundsRun = Math.max(roundsRun, round);
       await write(results(), settings.outName); // a partial result survives an interrupted run
+    };
+    for (let round = 1; round <= settings.rounds; round++) await runRound(round, groups);
+    // More rounds, for the groups whose ratios still spread wide, up to --max-rounds.
+    for (let round = settings.rounds + 1; round <= settings.maxRounds; round++) {
+      const wide = wideRatios(recorder.list, settings.spreadLimit);
+      if (wide.length === 0) break;
+      console.log(`spread wider than ${settings.spreadLimit * 100} %: ${wide.map((w) => w.text).join("; ")}`);
+      const again = groups.filter((g) => wide.some((w) => groupOf(w.suite) === g));
+      await runRound(round, again);
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -222,7 +152,9 @@ async function main(): Promise<void> {
   await write(final, settings.outName);
   console.log("");
   for (const suite of final.suites) console.log(`${suite.title}\n${suiteTable(suite)}\n`);
-  for (const t of final.targets) console.log(`${t.met ? "met   " : "MISSED"} ${t.text}: ${t.actual?.toFixed(2) ?? "–"}`);
+  for (const t of final.targets)
+    console.log(`${t.met ? "met   " : "MISSED"} ${t.text}: ${t.actual?.toFixed(2) ?? "–"}${t.measure === "cpu" ? " (CPU)" : ""}`);
+  for (const w of final.spreadCheck?.stillWide ?? []) console.log(`wide spread, do not quote: ${w}`);
   console.log(`\nwrote results/${settings.outName}.{json,md,svg} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 

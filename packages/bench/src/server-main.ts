@@ -26,6 +26,10 @@ async function loader(id: ServerConfigId): Promise<StartServer> {
       const { startOrgServerAll } = await import("./servers/org-server.js");
       return (counters) => startOrgServerAll(counters, true);
     }
+    case "http2-bare":
+      return (await import("./servers/http2-bare.js")).startHttp2Bare;
+    case "org-server-web": // the same server; the load generator speaks gRPC-Web to it
+      return (await import("./servers/org-server.js")).startOrgServer;
     case "connect-node":
       return (await import("./servers/connect-node.js")).startConnectNode;
   }

@@ -3,6 +3,8 @@ and google.rpc.Status decoding from grpc-status-details-bin."""
 
 import grpc
 
+import protos  # noqa: F401  (registers the *_pb2 modules; must come first)
+
 from google.rpc import error_details_pb2, status_pb2
 from org.users.v1 import users_pb2 as pb
 

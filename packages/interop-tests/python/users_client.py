@@ -14,6 +14,8 @@ import traceback
 import uuid
 
 import grpc
+
+import protos  # noqa: F401  (registers the *_pb2 modules; must come first)
 from google.protobuf import field_mask_pb2
 
 import health_pb2

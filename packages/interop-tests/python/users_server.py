@@ -22,6 +22,8 @@ import uuid
 from concurrent import futures
 
 import grpc
+
+import protos  # noqa: F401  (registers the *_pb2 modules; must come first)
 from google.protobuf import duration_pb2
 
 from google.rpc import error_details_pb2, status_pb2

@@ -91,7 +91,7 @@ for service in ["", "org.users.v1.UsersService"]:
     status = raw[1] if len(raw) >= 2 and raw[0] == 0x08 else 0
     print({0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}[status])
 `;
-    const { stdout } = await run("/usr/bin/python3", ["-c", script, t.address], { timeout: 15_000 });
+    const { stdout } = await run(process.env.INTEROP_PYTHON ?? "/usr/bin/python3", ["-c", script, t.address], { timeout: 15_000 });
     expect(stdout.trim().split("\n")).toEqual(["SERVING", "SERVING"]);
   });
 

@@ -21,6 +21,20 @@ describe("bench arguments", () => {
     expect(parseArgs([]).configs).toBeUndefined();
   });
 
+  it("grows the rounds while a spread is wide: twice the rounds by default, none in quick mode unless asked", () => {
+    expect(parseArgs([])).toMatchObject({ rounds: 5, maxRounds: 10, spreadLimit: 0.1 });
+    expect(parseArgs(["--quick"])).toMatchObject({ rounds: 1, maxRounds: 1 });
+    expect(parseArgs(["--quick", "--rounds", "2", "--max-rounds", "4", "--spread", "0.05"])).toMatchObject({
+      rounds: 2,
+      maxRounds: 4,
+      spreadLimit: 0.05,
+    });
+    expect(parseArgs(["--rounds", "6", "--max-rounds", "3"]).maxRounds).toBe(6); // never fewer than --rounds
+    expect(parseArgs([]).unary.windows % 2).toBe(0); // ABBA needs whole pairs
+    expect(() => parseArgs(["--spread", "0"])).toThrow(/--spread/);
+    expect(() => parseArgs(["--max-rounds", "x"])).toThrow(/--max-rounds/);
+  });
+
   it("rejects what it does not know", () => {
     expect(() => parseArgs(["--only", "nope"])).toThrow(/unknown suite group "nope"/);
     expect(() => parseArgs(["--rounds", "0"])).toThrow(/--rounds/);

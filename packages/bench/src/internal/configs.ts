@@ -8,6 +8,8 @@ export const SERVER_CONFIGS = {
   "org-server": "@org/server defaults",
   "org-server-all": "@org/server, every middleware on",
   "connect-node": "@connectrpc/connect-node (gRPC)",
+  "http2-bare": "bare node:http2 doing the same GetUser work (the limit)",
+  "org-server-web": "@org/server defaults, gRPC-Web unary",
 } as const;
 
 export type ServerConfigId = keyof typeof SERVER_CONFIGS | "org-server@prev" | "org-server-all@prev";

@@ -50,4 +50,40 @@ describe("result summaries", () => {
     expect(lo!.met).toBe(true);
     expect(hi!.met).toBe(false);
   });
+
+  it("prefers the ratio a paired sample measured over pairing by round", () => {
+    const suite = sampleSuite();
+    // Round 2 of the baseline was slow, but the candidate's own pair says 1.1.
+    for (const [i, s] of suite.measurements[1]!.samples.entries()) s.extra.pairedRatio = [1.0, 1.1, 1.3][i]!;
+    const summary = summarizeMeasurement(suite, suite.measurements[1]!);
+    expect(summary.ratio).toBeCloseTo(1.1);
+    expect(summary.ratioSpread).toMatchObject({ n: 3, min: 1.0, max: 1.3 });
+  });
+
+  it("gives the CPU-efficiency ratio as the baseline's CPU per call over the configuration's", () => {
+    const suite = { ...sampleSuite(), cpuKey: "serverCpuUsPerCall" };
+    // 40/50 = 0.8, 42/52 ≈ 0.808, 38/48 ≈ 0.792 by round
+    const summary = summarizeMeasurement(suite, suite.measurements[1]!);
+    expect(summary.cpuRatio).toBeCloseTo(0.8, 10);
+    expect(summary.cpuRatioSpread.min).toBeCloseTo(38 / 48, 10);
+    expect(summary.cpuRatioSpread.max).toBeCloseTo(42 / 52, 10);
+    expect(summarizeMeasurement(sampleSuite(), sampleSuite().measurements[1]!).cpuRatio).toBeUndefined();
+  });
+
+  it("judges ratio targets on the CPU ratio where the suite has one, with the throughput ratio beside", () => {
+    const suite = { ...sampleSuite(), cpuKey: "serverCpuUsPerCall" };
+    suite.measurements[1]!.samples[1]!.failures = 0;
+    const [cpu, throughput] = evaluateTargets(
+      [suite],
+      [
+        { suite: "unary-server", config: "org-server", kind: "ratio-at-least", threshold: 0.81, text: "cpu" },
+        { suite: "unary-server", config: "org-server", kind: "ratio-at-least", measure: "throughput", threshold: 0.8, text: "tp" },
+      ],
+    );
+    expect(cpu).toMatchObject({ measure: "cpu", met: false });
+    expect(cpu!.actual).toBeCloseTo(0.8, 10);
+    expect(cpu!.throughput?.median).toBeCloseTo(0.8);
+    expect(throughput).toMatchObject({ measure: "throughput", met: true });
+    expect(throughput!.spread?.n).toBe(3);
+  });
 });

@@ -6,9 +6,11 @@
 import type { BenchSettings } from "../internal/args.js";
 import { startChild } from "../internal/child.js";
 import type { ServerConfigId } from "../internal/configs.js";
+import { pairedRatio, runAbba, sideTotals, type Window } from "../internal/paired.js";
 import type { Sample, SuiteSpec } from "../internal/results.js";
 import type { ClientStreamResult, ServerStreamResult } from "../load-main.js";
-import { cpuDeltaUs, startServerChild } from "./server-child.js";
+import type { PairedSample } from "./group.js";
+import { cpuDeltaUs, type ServerChild, startServerChild } from "./server-child.js";
 
 export const STREAMING_CONFIGS: ServerConfigId[] = ["grpc-js", "nice-grpc", "org-server"];
 
@@ -22,20 +24,21 @@ export function streamingSpec(k: StreamingKind): SuiteSpec {
     higherIsBetter: true,
     baseline: "grpc-js",
     digits: 0,
+    cpuKey: "serverCpuUsPerMsg",
     extras: [{ key: "serverCpuUsPerMsg", label: "server CPU µs/msg", digits: 2 }],
   };
   return k.kind === "server"
     ? {
         id: `server-stream-${k.streams}`,
         title: `Server streaming, ${k.streams} concurrent stream${k.streams > 1 ? "s" : ""}`,
-        description: `StreamUsers writing ~100-byte messages, handlers waiting for 'drain'; ${k.streams} stream${k.streams > 1 ? "s" : ""} on ${k.streams > 1 ? "separate connections" : "one connection"}; messages/s received.`,
+        description: `StreamUsers writing ~100-byte messages, handlers waiting for 'drain'; ${k.streams} stream${k.streams > 1 ? "s" : ""} on ${k.streams > 1 ? "separate connections" : "one connection"}; messages/s received. Paired with bare grpc-js in ABBA windows.`,
         ...common,
       }
     : {
         id: "client-stream",
         title: "Client streaming",
         description:
-          "BulkCreateUsers: the generator writes ~100-byte messages while the HTTP/2 stream accepts them; messages/s counted by the server.",
+          "BulkCreateUsers: the generator writes ~100-byte messages while the HTTP/2 stream accepts them; messages/s counted by the server. Paired with bare grpc-js in ABBA windows.",
         ...common,
       };
 }
@@ -59,32 +62,64 @@ async function once(
   return { expected: messages, received: r.messages, failed: r.ok ? 0 : 1, elapsedMs: r.elapsedMs };
 }
 
-export async function streamingSample(k: StreamingKind, config: ServerConfigId, settings: BenchSettings, round: number): Promise<Sample> {
-  const server = await startServerChild(config, settings.serverCpu);
+/**
+ * One round of `config` against bare grpc-js: both servers run side by side on the server core
+ * and one load generator alternates between them in ABBA windows, like the unary suite.
+ */
+export async function streamingSample(
+  k: StreamingKind,
+  config: ServerConfigId,
+  settings: BenchSettings,
+  round: number,
+): Promise<PairedSample> {
+  const referenceConfig: ServerConfigId = "grpc-js";
+  const servers: ServerChild[] = [];
   try {
+    for (const c of [referenceConfig, config]) servers.push(await startServerChild(c, settings.serverCpu));
+    const [ref, cand] = servers as [ServerChild, ServerChild];
     const load = await startChild<{ type: "ready" }>({ script: "load-main.js", args: [], cpu: settings.loadCpu });
     try {
-      const warm = await once(k, server.port, load, settings.stream.warmupMessages, 60_000);
-      const rate = warm.received / (warm.elapsedMs / 1000);
-      const messages = Math.max(10_000, Math.round(rate * settings.stream.measureSec));
-      const before = await server.stats();
-      const r = await once(k, server.port, load, messages, settings.stream.measureSec * 4_000 + 20_000);
-      const after = await server.stats();
-      const serverCount =
-        k.kind === "server"
-          ? after.counters.streamMessages - before.counters.streamMessages
-          : after.counters.clientStreamMessages - before.counters.clientStreamMessages;
-      const failures = Math.max(r.expected - r.received, r.expected - serverCount, 0) + r.failed;
-      return {
-        round,
-        value: r.received / (r.elapsedMs / 1000),
-        failures,
-        extra: { serverCpuUsPerMsg: cpuDeltaUs(before, after) / Math.max(1, serverCount), messages: r.received },
+      const rates = new Map<ServerChild, number>();
+      for (const server of servers) {
+        const warm = await once(k, server.port, load, settings.stream.warmupMessages, 60_000);
+        rates.set(server, warm.received / (warm.elapsedMs / 1000));
+      }
+      const windowSec = settings.stream.measureSec / (settings.stream.windows / 2);
+      const failures = { reference: 0, candidate: 0 };
+      const windows = await runAbba(settings.stream.windows, async (side) => {
+        const server = side === "reference" ? ref : cand;
+        const messages = Math.max(5_000, Math.round((rates.get(server) ?? 0) * windowSec));
+        const before = await server.stats();
+        const r = await once(k, server.port, load, messages, windowSec * 4_000 + 20_000);
+        const after = await server.stats();
+        const serverCount =
+          k.kind === "server"
+            ? after.counters.streamMessages - before.counters.streamMessages
+            : after.counters.clientStreamMessages - before.counters.clientStreamMessages;
+        failures[side] += Math.max(r.expected - r.received, r.expected - serverCount, 0) + r.failed;
+        return { side, calls: r.received, seconds: r.elapsedMs / 1000, cpuUs: cpuDeltaUs(before, after) };
+      });
+      const paired = pairedRatio(windows);
+      const sample = (side: Window["side"]): Sample => {
+        const totals = sideTotals(windows, side);
+        const candidate = side === "candidate";
+        return {
+          round,
+          value: totals.throughput,
+          failures: failures[side],
+          extra: {
+            serverCpuUsPerMsg: totals.cpuUsPerCall,
+            pairedRatio: candidate ? paired.throughput : 1,
+            cpuRatio: candidate ? paired.cpuEfficiency : 1,
+            messages: totals.calls,
+          },
+        };
       };
+      return { candidate: sample("candidate"), reference: sample("reference"), referenceConfig };
     } finally {
       await load.stop();
     }
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   }
 }

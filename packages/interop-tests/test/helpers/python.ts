@@ -1,39 +1,52 @@
-// The Python grpcio peer: message classes generated with protoc at test time into a temp dir,
-// hand-written stubs in ../../python, run with Debian's /usr/bin/python3.
+// The Python grpcio peer: hand-written stubs in ../../python, run with Debian's /usr/bin/python3
+// (or INTEROP_PYTHON). Its message classes come from a FileDescriptorSet that Buf (from
+// node_modules) builds at test time; python/protos.py turns it into *_pb2 modules, so no protoc.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "./service-process.js";
 
 const run = promisify(execFile);
+const require = createRequire(import.meta.url);
 export const PYTHON = process.env.INTEROP_PYTHON ?? "/usr/bin/python3";
-const PROTOC = process.env.INTEROP_PROTOC ?? "protoc";
+const BUF = join(repoRoot, "node_modules/.bin/buf");
 const packageDir = join(repoRoot, "packages/interop-tests");
 const scriptsDir = join(packageDir, "python");
 
 export interface PythonCodegen extends Disposable {
-  /** Directory holding the generated *_pb2 modules (goes on PYTHONPATH). */
+  /** Directory holding protos.binpb, the FileDescriptorSet python/protos.py loads. */
   readonly dir: string;
 }
 
-/** Runs protoc --python_out for users.proto, google.rpc status/error_details and the health proto. */
-export async function generatePythonProtos(): Promise<PythonCodegen> {
+/** The .proto files of npm packages that ship them, as [path in the set, file on disk]. */
+function packagedProtos(): [string, string][] {
+  const googleProtos = dirname(require.resolve("google-proto-files/package.json"));
+  const healthCheck = dirname(require.resolve("grpc-health-check/package.json"));
+  return [
+    ["google/rpc/status.proto", join(googleProtos, "google/rpc/status.proto")],
+    ["google/rpc/error_details.proto", join(googleProtos, "google/rpc/error_details.proto")],
+    ["grpc/health/v1/health.proto", join(healthCheck, "proto/health/v1/health.proto")],
+  ];
+}
+
+/**
+ * Builds one FileDescriptorSet of users.proto, google.rpc status/error_details (google-proto-files)
+ * and grpc.health.v1 (grpc-health-check) with Buf, plus whatever extra proto roots are given.
+ */
+export async function generatePythonProtos(extraRoots: string[] = []): Promise<PythonCodegen> {
   const dir = mkdtempSync(join(tmpdir(), "interop-py-"));
-  const wkt = process.env.INTEROP_PROTOC_INCLUDE ?? "/usr/include";
-  await run(PROTOC, [
-    `-I${join(packageDir, "proto")}`,
-    `-I${join(repoRoot, "proto")}`,
-    `-I${wkt}`,
-    `--python_out=${dir}`,
-    "org/users/v1/users.proto",
-    "google/rpc/status.proto",
-    "google/rpc/error_details.proto",
-  ]);
-  // grpc_health is not packaged by Debian; health.proto is generated as a top-level module so
-  // that a generated grpc/ directory cannot shadow the real grpc package.
-  await run(PROTOC, [`-I${join(packageDir, "proto/grpc/health/v1")}`, `--python_out=${dir}`, "health.proto"]);
+  const src = join(dir, "src");
+  cpSync(join(repoRoot, "proto"), src, { recursive: true, filter: (path) => !path.endsWith(".yaml") });
+  for (const root of extraRoots) cpSync(root, src, { recursive: true });
+  for (const [path, file] of packagedProtos()) {
+    mkdirSync(dirname(join(src, path)), { recursive: true });
+    cpSync(file, join(src, path));
+  }
+  writeFileSync(join(src, "buf.yaml"), "version: v2\n");
+  await run(BUF, ["build", src, "--exclude-source-info", "-o", join(dir, "protos.binpb")]);
   return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -41,7 +54,8 @@ export function pythonEnv(codegen: PythonCodegen, extra: Record<string, string> 
   return {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",
-    PYTHONPATH: [codegen.dir, scriptsDir].join(":"),
+    PYTHONPATH: scriptsDir,
+    INTEROP_DESCRIPTOR_SET: join(codegen.dir, "protos.binpb"),
     PYTHONDONTWRITEBYTECODE: "1",
     PYTHONUNBUFFERED: "1",
     // grpcio would otherwise honour a proxy from the environment even for 127.0.0.1.
@@ -77,8 +91,13 @@ export interface PythonServer extends AsyncDisposable {
 }
 
 /** Starts python/users_server.py and waits for its "PORT <n>" line. */
-export async function startPythonServer(codegen: PythonCodegen): Promise<PythonServer> {
-  const child = spawn(PYTHON, [join(scriptsDir, "users_server.py")], { env: pythonEnv(codegen), stdio: ["pipe", "pipe", "pipe"] });
+export function startPythonServer(codegen: PythonCodegen): Promise<PythonServer> {
+  return startPythonScript(codegen, "users_server.py");
+}
+
+/** Starts a server script of ../../python (it prints "PORT <n>" once listening) and waits for it. */
+export async function startPythonScript(codegen: PythonCodegen, script: string, args: string[] = []): Promise<PythonServer> {
+  const child = spawn(PYTHON, [join(scriptsDir, script), ...args], { env: pythonEnv(codegen), stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     if (stderr.length < 20_000) stderr += chunk;
