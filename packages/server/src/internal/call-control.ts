@@ -15,7 +15,7 @@
  * the call's `ServerCall` (server-call.ts) writes through.
  */
 import { type MethodDescriptor, Status } from "nice-grpc-common";
-import type { CallListener, CallOwner, CallStatus, Http2Call, MetadataEntries } from "../transport/http2-call.js";
+import type { CallListener, CallOwner, CallStatus, MetadataEntries, TransportCall } from "../transport/http2-call.js";
 import type { RequestMetadata } from "../transport/metadata.js";
 import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { MalformedRequest } from "./request-decoding.js";
@@ -50,7 +50,7 @@ export class CallRecord implements IncomingCallScope, CallOwner {
   private controller: AbortController | undefined = undefined;
 
   constructor(
-    private readonly next: Http2Call,
+    private readonly next: TransportCall,
     private readonly control: CallControl,
     readonly streaming: boolean,
     readonly responseStream: boolean,
@@ -231,7 +231,7 @@ export class CallControl {
   }
 
   /** Starts a call of `route` that the transport accepted (or refused with `refusal`). */
-  open(call: Http2Call, route: MethodRoute, refusal: { code: number; details: string } | undefined): void {
+  open(call: TransportCall, route: MethodRoute, refusal: { code: number; details: string } | undefined): void {
     const { requestStream, responseStream } = route.descriptor;
     new CallRecord(call, this, requestStream || responseStream, responseStream, requestStream, route).start(refusal);
   }

@@ -39,6 +39,28 @@ export interface CallStatus {
   metadata: MetadataEntries | null;
 }
 
+/**
+ * What the call runtime (call-control.ts) needs of a call, whatever carries it. `Http2Call`
+ * implements it over an HTTP/2 stream; a gRPC-Web call can implement it over web/call-io.ts's
+ * `CallIO` and run through the same runtime and middleware.
+ */
+export interface TransportCall {
+  /** Delivers the metadata to `listener` (or, with `refusal`, ends the call through it). */
+  start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void;
+  getPeer(): string;
+  /** Client deadline, epoch ms (`Infinity`: none). */
+  getDeadline(): number;
+  /** The peer reset the call or the connection was lost. */
+  readonly aborted: boolean;
+  /** The request body ended inside a message. */
+  readonly partialMessage: boolean;
+  /** The listener wants one more message (or the half-close). */
+  startRead(): void;
+  sendMetadata(metadata: MetadataEntries | null): void;
+  sendMessage(message: unknown, done: () => void): void;
+  sendStatus(status: CallStatus, header?: MetadataEntries | null): void;
+}
+
 /** How to turn bytes into messages and back, for one method. */
 export interface MethodCodec {
   deserialize(bytes: Uint8Array): unknown;
@@ -79,7 +101,7 @@ function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
 }
 
-export class Http2Call implements MessageSink {
+export class Http2Call implements MessageSink, TransportCall {
   private listener: CallOwner | undefined = undefined;
   private readonly decoder: MessageDecoder;
   /** Decoded messages the reader has not asked for yet. */
