@@ -1,9 +1,10 @@
 // Buf's Go implementation (`buf curl`, from node_modules) calls the users service over the
 // node:http2 transport with --protocol grpc and HTTP/2 prior knowledge: every RPC kind, health, and
 // errors with their codes and details. The schema comes from the server's reflection service
-// (health from its proto, which reflection does not list).
+// (health from grpc-health-check's proto, which reflection does not list).
 import { execFile } from "node:child_process";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, type ServiceProcess, startService } from "./helpers/service-process.js";
@@ -11,6 +12,8 @@ import { repoRoot, type ServiceProcess, startService } from "./helpers/service-p
 const run = promisify(execFile);
 const BUF = join(repoRoot, "node_modules/.bin/buf");
 const USERS = "org.users.v1.UsersService";
+/** grpc.health.v1's proto, as the grpc-health-check package ships it (reflection does not list health). */
+const HEALTH_SCHEMA = join(dirname(createRequire(import.meta.url).resolve("grpc-health-check/package.json")), "proto");
 
 interface CurlResult {
   exitCode: number;
@@ -116,7 +119,7 @@ describe("buf curl (Go, --protocol grpc) → users service", () => {
   });
 
   it("health Check: SERVING for the server and for the users service", async () => {
-    const schema = ["--schema", join(repoRoot, "packages/interop-tests/proto")];
+    const schema = ["--schema", HEALTH_SCHEMA];
     const overall = await curl("grpc.health.v1.Health/Check", "{}", schema);
     expect(overall.messages[0]).toEqual({ status: "SERVING" });
     const users = await curl("grpc.health.v1.Health/Check", JSON.stringify({ service: USERS }), schema);
