@@ -218,6 +218,30 @@ describe("connection management", () => {
     expect(closed).toBe(true);
   });
 
+  it("closes a connection whose client does not answer keepalive pings within keepaliveTimeoutMs", async () => {
+    const t = await startServer({ keepaliveTimeMs: 100, keepaliveTimeoutMs: 200 });
+    // A bare HTTP/2 client: the preface and an empty SETTINGS frame, then never a PING ack.
+    const socket = net.connect(t.port, "127.0.0.1");
+    socket.on("error", () => {});
+    const received: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+    const closed = await Promise.race([
+      new Promise<boolean>((resolve) => socket.once("close", () => resolve(true))),
+      sleep(5000).then(() => false),
+    ]);
+    socket.destroy();
+    expect(closed).toBe(true);
+    // The server did ping: a PING frame (type 6) without the ACK flag is in what it sent.
+    const bytes = Buffer.concat(received);
+    let pinged = false;
+    for (let at = 0; at + 9 <= bytes.length; at += 9 + bytes.readUIntBE(at, 3)) {
+      if (bytes[at + 3] === 6 && (bytes[at + 4]! & 1) === 0) pinged = true;
+    }
+    expect(pinged).toBe(true);
+  });
+
   it("sends GOAWAY to a connection idle for maxConnectionIdleMs", async () => {
     const t = await startServer({ maxConnectionIdleMs: 200 });
     const session = http2.connect(`http://${t.address}`);
