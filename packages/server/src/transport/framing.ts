@@ -24,7 +24,8 @@ export interface FramingError {
  * order. After an error the decoder refuses everything else (the call is over).
  */
 export class MessageDecoder {
-  private header = Buffer.alloc(PREFIX_BYTES);
+  /** A prefix split across chunks (allocated only then: most prefixes arrive whole). */
+  private header: Buffer | undefined = undefined;
   private headerFill = 0;
   private body: Buffer | undefined = undefined;
   private bodyFill = 0;
@@ -54,13 +55,14 @@ export class MessageDecoder {
           length = chunk.readUInt32BE(offset + 1);
           offset += PREFIX_BYTES;
         } else {
+          const header = (this.header ??= Buffer.allocUnsafe(PREFIX_BYTES));
           const n = Math.min(PREFIX_BYTES - this.headerFill, end - offset);
-          chunk.copy(this.header, this.headerFill, offset, offset + n);
+          chunk.copy(header, this.headerFill, offset, offset + n);
           this.headerFill += n;
           offset += n;
           if (this.headerFill < PREFIX_BYTES) return undefined;
-          flag = this.header[0]!;
-          length = this.header.readUInt32BE(1);
+          flag = header[0]!;
+          length = header.readUInt32BE(1);
           this.headerFill = 0;
         }
         if (flag > 1) {
