@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { defineConfig } from "tsup";
 
 // One entry per proto package (src/<package path>/index.ts, written by scripts/generate.mjs), the
-// same list that package.json `exports` publishes, plus the reflection descriptor set.
+// same list that package.json `exports` publishes, plus the reflection descriptor set and the
+// hand-written service-definition reader.
 function protoPackageEntries(dir = "src", prefix = ""): Record<string, string> {
   const entries: Record<string, string> = {};
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -16,7 +17,7 @@ function protoPackageEntries(dir = "src", prefix = ""): Record<string, string> {
 }
 
 export default defineConfig({
-  entry: { ...protoPackageEntries(), "descriptor-set": "src/descriptor-set.ts" },
+  entry: { ...protoPackageEntries(), "descriptor-set": "src/descriptor-set.ts", "service-definition": "src/service-definition.ts" },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

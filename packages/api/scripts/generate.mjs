@@ -60,7 +60,7 @@ for (const dir of walkDirs(gen)) {
   writeFileSync(join(pkg, "src", rel, "index.ts"), `${out.join("\n")}\n`);
   entries.push(rel);
 }
-writeExports([...entries.sort(), "descriptor-set"]);
+writeExports([...entries.sort(), "descriptor-set", "service-definition"]);
 
 const tmp = mkdtempSync(join(tmpdir(), "org-api-"));
 try {
@@ -104,7 +104,7 @@ function writeExports(subpaths) {
   const exports = {};
   const typesVersions = {};
   for (const subpath of subpaths) {
-    const base = subpath === "descriptor-set" ? "./dist/descriptor-set" : `./dist/${subpath}/index`;
+    const base = subpath === "descriptor-set" || subpath === "service-definition" ? `./dist/${subpath}` : `./dist/${subpath}/index`;
     exports[`./${subpath}`] = {
       import: { types: `${base}.d.ts`, default: `${base}.js` },
       require: { types: `${base}.d.cts`, default: `${base}.cjs` },

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Channel, type ChannelOptions, Client as GrpcClient } from "@grpc/grpc-js";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { normalizeServiceDefinition } from "@org/api/service-definition";
 import { type Client, type ClientFactory, type ClientMiddleware, type CompatServiceDefinition, createClientFactory } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import type { ClientOptions, OrgCallOptions } from "./client-options.js";
@@ -50,24 +51,14 @@ interface MethodInfo {
 }
 
 function listMethods(definition: CompatServiceDefinition): MethodInfo[] {
-  const def = definition as Record<string, unknown>;
-  if (typeof def.fullName === "string" && typeof def.methods === "object" && def.methods !== null) {
-    return Object.entries(def.methods as Record<string, Record<string, any>>).map(([name, m]) => ({
-      name,
-      path: `/${def.fullName}/${m.name}`,
-      requestStream: Boolean(m.requestStream),
-      responseStream: Boolean(m.responseStream),
-      idempotencyLevel: m.options?.idempotencyLevel,
-      requestType: m.requestType,
-    }));
-  }
-  return Object.entries(def as Record<string, Record<string, any>>).map(([name, m]) => ({
-    name,
-    path: String(m.path),
-    requestStream: Boolean(m.requestStream),
-    responseStream: Boolean(m.responseStream),
-    idempotencyLevel: m.options?.idempotencyLevel,
-    requestType: undefined,
+  // @org/api's shared reader of ts-proto and grpc-js definitions (the server uses the same one).
+  return normalizeServiceDefinition(definition).methods.map((m) => ({
+    name: m.key,
+    path: m.path,
+    requestStream: m.requestStream,
+    responseStream: m.responseStream,
+    idempotencyLevel: m.options.idempotencyLevel,
+    requestType: m.requestType as MethodInfo["requestType"],
   }));
 }
 

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { setImmediate as nextMacrotask, setTimeout as sleep } from "node:timers/promises";
 import { loadDescriptorSet } from "@org/api/descriptor-set";
+import { normalizeServiceDefinition } from "@org/api/service-definition";
 import type { CompatServiceDefinition, ServiceImplementation } from "nice-grpc";
 import { ServerError, type ServerMiddleware, Status } from "nice-grpc-common";
 import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
@@ -16,7 +17,7 @@ import { withStrictDecoding } from "./internal/request-decoding.js";
 import { type BuiltInMiddlewareName, builtInMiddleware } from "./middleware-order.js";
 import { defaults, type ServerOptions } from "./options.js";
 import { reflectionServices } from "./reflection.js";
-import { channelOptions, serverCredentials } from "./transport.js";
+import { transportOptions } from "./transport-options.js";
 
 /** Middleware a team adds, server-wide or per service; sees `OrgCallContext`. */
 // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
@@ -31,10 +32,18 @@ export interface AddServiceOptions {
 /** Lifecycle of an {@link OrgServer}. */
 export type ServerState = "created" | "serving" | "draining" | "stopped";
 
-/** A production gRPC server; see {@link createServer}. */
-export interface OrgServer {
-  /** Adds server-wide middleware; it runs after the built-ins, in registration order. Before `listen()`. */
-  use(middleware: OrgServerMiddleware<any>): OrgServer;
+/**
+ * A production gRPC server; see {@link createServer}. `ServerExt` is the context that
+ * server-wide middleware added so far gives every handler (as nice-grpc's `Server<CallContextExt>`).
+ */
+// biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
+export interface OrgServer<ServerExt = {}> {
+  /**
+   * Adds server-wide middleware; it runs after the built-ins, in registration order. Before
+   * `listen()`. The context fields it adds (`Ext`) are typed for every service added afterwards.
+   */
+  // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
+  use<Ext = {}>(middleware: ServerMiddleware<Ext, OrgCallContext & ServerExt>): OrgServer<ServerExt & Ext>;
   /**
    * Registers a service implementation (any nice-grpc definition). Methods left out answer
    * UNIMPLEMENTED. Before `listen()`.
@@ -42,9 +51,9 @@ export interface OrgServer {
   // biome-ignore lint/complexity/noBannedTypes: `{}` (no extension) is nice-grpc's own default for `Ext`
   add<Service extends CompatServiceDefinition, Ext = {}>(
     definition: Service,
-    implementation: Partial<ServiceImplementation<Service, OrgCallContext & Ext>>,
+    implementation: Partial<ServiceImplementation<Service, OrgCallContext & ServerExt & Ext>>,
     options?: AddServiceOptions,
-  ): OrgServer;
+  ): OrgServer<ServerExt>;
   /** Health statuses served by `grpc.health.v1.Health`; set your own per service. */
   readonly health: HealthStatuses;
   /** The pino logger (one line per call goes here). */
@@ -75,23 +84,8 @@ interface ServiceEntry {
   middleware: OrgServerMiddleware<any>[];
 }
 
-/** Full service name of a nice-grpc, ts-proto or grpc-js service definition. */
-function serviceName(definition: CompatServiceDefinition): string {
-  const def = definition as { fullName?: unknown };
-  if (typeof def.fullName === "string") return def.fullName;
-  for (const method of Object.values(definition as Record<string, { path?: unknown }>)) {
-    if (typeof method.path === "string") return method.path.slice(1, method.path.lastIndexOf("/"));
-  }
-  throw new Error("cannot tell the service name of this definition");
-}
-
 /** The implementation with an UNIMPLEMENTED answer for every method it leaves out. */
-function completeImplementation(definition: CompatServiceDefinition, implementation: object): object {
-  const def = definition as { methods?: Record<string, unknown> };
-  const names =
-    typeof def.methods === "object" && def.methods !== null && "fullName" in definition
-      ? Object.keys(def.methods)
-      : Object.keys(definition);
+function completeImplementation(names: readonly string[], implementation: object): object {
   const impl = implementation as Record<string, unknown>;
   const missing = names.filter((name) => typeof impl[name] !== "function");
   if (missing.length === 0) return implementation;
@@ -156,7 +150,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
   const registry = options.metricsRegistry ?? new Registry();
   const metrics = (options.metrics ?? true) ? ServerMetrics.for(registry, control) : undefined;
   const chain = builtInMiddleware(options, logger, metrics, options.logger === undefined);
-  const credentials = serverCredentials(options.tls); // fail at creation on bad TLS material
+  const transport = transportOptions(options); // fail at creation on bad TLS material
   const reflection = options.reflection ?? process.env.NODE_ENV !== "production";
   const graceMs = options.shutdownGraceMs ?? defaults.shutdownGraceMs;
   const drainDelayMs = options.drainDelayMs ?? defaults.drainDelayMs;
@@ -230,19 +224,23 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     logger.info({ streamsEnded: streams, durationMs: Date.now() - started }, "server stopped");
   }
 
-  const server: OrgServer = {
+  const server: OrgServer<any> = {
     use(middleware) {
       assertNotListening("use");
       if (services.length > 0) throw new Error("server.use() must be called before add()");
-      userMiddleware.push(middleware);
+      userMiddleware.push(middleware as OrgServerMiddleware<any>);
       return server;
     },
     add(definition, implementation, addOptions) {
       assertNotListening("add");
+      const service = normalizeServiceDefinition(definition);
       services.push({
-        name: serviceName(definition),
+        name: service.name,
         definition,
-        implementation: completeImplementation(definition, implementation),
+        implementation: completeImplementation(
+          service.methods.map((m) => m.key),
+          implementation,
+        ),
         middleware: addOptions?.middleware ?? [],
       });
       return server;
@@ -260,7 +258,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
     async listen(address = options.listenAddress ?? defaults.listenAddress) {
       assertNotListening("listen");
       control.onRefused = chain.core.refused;
-      let s: any = createGrpcServer({ channelOptions: channelOptions(options), control, core: chain.core });
+      let s: any = createGrpcServer({ transport, control, core: chain.core });
       for (const middleware of userMiddleware) s = s.use(middleware);
       for (const service of services) {
         let builder: any = s;
@@ -279,7 +277,7 @@ export function createServer(options: ServerOptions = {}): OrgServer {
       nice = s;
       let port: number;
       try {
-        port = await s.listen(address, credentials);
+        port = await s.listen(address);
       } catch (err) {
         nice = undefined;
         throw err;

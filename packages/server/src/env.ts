@@ -27,6 +27,8 @@ export const SERVER_ENV_VARS = [
   "GRPC_KEEPALIVE_TIMEOUT_MS",
   "GRPC_MAX_CONNECTION_IDLE_MS",
   "GRPC_MAX_CONNECTION_AGE_MS",
+  "GRPC_HANDSHAKE_TIMEOUT_MS",
+  "GRPC_RESPONSE_COMPRESSION",
   "AUTH_JWT_SECRET",
   "AUTH_JWT_PUBLIC_KEY_FILE",
   "AUTH_JWKS_URL",
@@ -149,6 +151,8 @@ export function serverOptionsFromEnv(env: Env = process.env): ServerOptions {
   setIf(o, "keepaliveTimeoutMs", r.int("GRPC_KEEPALIVE_TIMEOUT_MS", 1));
   setIf(o, "maxConnectionIdleMs", r.int("GRPC_MAX_CONNECTION_IDLE_MS", 1));
   setIf(o, "maxConnectionAgeMs", r.int("GRPC_MAX_CONNECTION_AGE_MS", 1));
+  setIf(o, "handshakeTimeoutMs", r.int("GRPC_HANDSHAKE_TIMEOUT_MS", 0));
+  setIf(o, "responseCompression", r.oneOf<"identity" | "gzip" | "deflate">("GRPC_RESPONSE_COMPRESSION", ["identity", "gzip", "deflate"]));
 
   // Auth: at most one key source.
   const secret = r.raw("AUTH_JWT_SECRET");

@@ -2,8 +2,8 @@
  * The one place that decides the order of the built-in middleware (outermost first). The README's
  * "Middleware order" section and test/middleware-order.test.ts mirror this file.
  *
- *  0. call control (grpc-js interceptor, under nice-grpc): deadline, incoming-call scope,
- *     server maximum deadline, ending streams on shutdown
+ *  0. call control (transport gate + call record, under nice-grpc): protocol refusals, deadline,
+ *     incoming-call scope, server maximum deadline, ending streams on shutdown
  *  1. requestContext  request id, OrgCallContext, handler signal into the incoming-call scope
  *  2. tracing         server span, so everything below (auth failures too) is inside it
  *  3. observe         one log line + metrics per call; sees the final code of everything below,
@@ -18,6 +18,8 @@
  *
  * The built-in steps run on every call, so they are plain functions around the chain
  * (middleware/core.ts) instead of nice-grpc middleware layers; 5–7 exist only when configured.
+ * The core runs the admission steps (5–7) in the order of BUILT_IN_MIDDLEWARE_ORDER below, and
+ * `steps` (what `server.middleware` reports) is derived from the same list.
  */
 import type { Logger } from "pino";
 import type { ServerMetrics } from "./internal/metrics.js";
@@ -55,12 +57,16 @@ export function builtInMiddleware(
 ): BuiltInChain {
   const tracing = options.tracing ?? true;
   const requireDeadline = options.requireDeadline ?? false;
-  const steps: BuiltInMiddlewareName[] = ["requestContext"];
-  if (tracing) steps.push("tracing");
-  steps.push("observe", "errors");
-  if (requireDeadline) steps.push("requireDeadline");
-  if (options.auth) steps.push("auth");
-  if (options.rateLimit) steps.push("rateLimit");
+  const enabled: Record<BuiltInMiddlewareName, boolean> = {
+    requestContext: true,
+    tracing,
+    observe: true,
+    errors: true,
+    requireDeadline,
+    auth: options.auth !== undefined,
+    rateLimit: options.rateLimit !== undefined,
+  };
+  const steps = BUILT_IN_MIDDLEWARE_ORDER.filter((step) => enabled[step]);
   const coreSteps = core({
     logger,
     ownLogger,
@@ -70,6 +76,7 @@ export function builtInMiddleware(
     isDeadlineExempt: exemptionMatcher(DEFAULT_EXEMPT),
     auth: options.auth ? authStep(options.auth) : undefined,
     rateLimit: options.rateLimit ? rateLimitStep(options.rateLimit) : undefined,
+    order: BUILT_IN_MIDDLEWARE_ORDER,
   });
   return { steps, core: coreSteps };
 }

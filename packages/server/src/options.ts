@@ -2,7 +2,7 @@ import type { DestinationStream, LevelWithSilent, Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AuthOptions } from "./middleware/auth.js";
 import type { RateLimitOptions } from "./middleware/rate-limit.js";
-import type { TlsOptions } from "./transport.js";
+import type { TlsOptions } from "./transport-options.js";
 
 /** Options of {@link createServer}. Every field is optional; defaults are production defaults. */
 export interface ServerOptions {
@@ -99,7 +99,22 @@ export interface ServerOptions {
   maxConnectionAgeMs?: number;
   /** Grace for calls on a connection closed for age, ms. Default: unlimited. */
   maxConnectionAgeGraceMs?: number;
-  /** Extra grpc-js channel options, applied last. Default `{}`. */
+  /**
+   * Close connections that have not finished the HTTP/2 preface (client SETTINGS) in this time, ms
+   * (slow or stalled clients). `0` disables. Default `10_000`.
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Compress response messages with this encoding when the client accepts it
+   * (`grpc-accept-encoding`). Request messages in identity, gzip and deflate are always accepted.
+   * Default `"identity"` (off).
+   */
+  responseCompression?: "identity" | "gzip" | "deflate";
+  /**
+   * @deprecated The server no longer runs on grpc-js. Keys with an equivalent option
+   * (`grpc.max_receive_message_length`, `grpc.keepalive_time_ms`, `grpc.max_connection_age_ms`, …)
+   * are mapped to it (an explicit option wins); other keys are ignored with a warning. Default `{}`.
+   */
   channelOptions?: Record<string, unknown>;
 }
 
@@ -115,4 +130,5 @@ export const defaults = {
   maxMetadataBytes: 16 * 1024,
   keepaliveTimeMs: 7_200_000,
   keepaliveTimeoutMs: 20_000,
+  handshakeTimeoutMs: 10_000,
 } as const;

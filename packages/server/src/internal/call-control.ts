@@ -1,69 +1,32 @@
 /*
- * The layer under nice-grpc: a grpc-js server interceptor that gives every call one record
- * (`CallRecord`). The record is
+ * The runtime's side of a call: every call the transport accepts (transport/http2-call.ts) gets one
+ * record (`CallRecord`). The record is
  *  - the incoming-call scope (AsyncLocalStorage store) the handler runs in, so `@org/client`
  *    calls made inside a handler inherit its deadline and cancellation;
- *  - the only place that knows the client's deadline (grpc-js strips `grpc-timeout` before
- *    nice-grpc sees the metadata);
- *  - the handle used to end a call from the outside (server maximum deadline, shutdown):
- *    sending a status on the grpc-js call ends it, which aborts the handler's signal;
+ *  - the holder of the client's deadline (`grpc-timeout` is not metadata a handler sees);
+ *  - the handle used to end a call from the outside (server maximum deadline, shutdown, a
+ *    transport refusal): sending a status ends it, which aborts the handler's signal;
  *  - the owner of that signal, created only when something reads it (most handlers never do);
  *  - the gate for requests the handler must never see: a deadline spent on arrival
  *    (DEADLINE_EXCEEDED), metadata over `maxMetadataBytes` (RESOURCE_EXHAUSTED), a message that
  *    did not decode (see request-decoding.ts), a request stream that ends inside a message, a
  *    unary request without exactly one (INVALID_ARGUMENT).
- * One object per call, no closures: the record is both the intercepting call and its listener.
- * For a method served by @org/server the listener it forwards to is the call's `ServerCall`
- * (server-call.ts), which replaces grpc-js's handler layer; otherwise grpc-js's own.
+ * One object per call, no closures: the record is both the transport's listener and the handle
+ * the call's `ServerCall` (server-call.ts) writes through.
  */
-import type {
-  Metadata as GrpcMetadata,
-  ServerInterceptingCall,
-  ServerInterceptingCallInterface,
-  ServerInterceptor,
-  ServerMethodDefinition,
-} from "@grpc/grpc-js";
 import { type MethodDescriptor, Status } from "nice-grpc-common";
+import type { CallListener, CallOwner, CallStatus, MetadataEntries, TransportCall } from "../transport/http2-call.js";
+import type { RequestMetadata } from "../transport/metadata.js";
 import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { MalformedRequest } from "./request-decoding.js";
 import { type MethodRoute, ServerCall } from "./server-call.js";
-
-type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
-type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
 
 const SHUTDOWN_MESSAGE = "server is shutting down";
 const TRUNCATED_MESSAGE = "malformed request: the request stream ended inside a message (truncated frame)";
 const MISSING_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got none";
 const EXTRA_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got more";
 
-/** HTTP/2 size of the request metadata as RFC 9113 §6.5.2 counts it: name + value + 32 per entry. */
-function metadataBytes(metadata: GrpcMetadata): number {
-  let n = 0;
-  // grpc-js keeps the entries in `internalRepr`; toHttp2Headers() would copy them for every call.
-  const entries = (metadata as unknown as { internalRepr?: Map<string, (string | Buffer)[]> }).internalRepr;
-  if (entries instanceof Map) {
-    for (const [key, values] of entries) for (const value of values) n += key.length + value.length + 32;
-  } else {
-    for (const [key, value] of Object.entries(metadata.toHttp2Headers()))
-      for (const v of [value].flat()) n += key.length + String(v).length + 32;
-  }
-  return n;
-}
-
-/** Whether the call's HTTP/2 stream was reset by the peer or lost with its connection. */
-function streamAborted(call: ServerInterceptingCallInterface): boolean {
-  // grpc-js keeps the Node stream private; `aborted` is Node's public Http2Stream flag.
-  return (call as unknown as { stream?: { aborted?: unknown } }).stream?.aborted === true;
-}
-
-/** Whether grpc-js's decoder holds the start of a message that never completed. */
-function partialMessagePending(call: ServerInterceptingCallInterface): boolean {
-  // grpc-js keeps the frame decoder private; its readState is 0 (NO_DATA) between messages.
-  const decoder = (call as unknown as { decoder?: { readState?: unknown } }).decoder;
-  return typeof decoder?.readState === "number" && decoder.readState !== 0;
-}
-
-export class CallRecord implements IncomingCallScope {
+export class CallRecord implements IncomingCallScope, CallOwner {
   /** Status the server ended the call with from the outside (shutdown, max deadline). */
   forcedCode: number | undefined = undefined;
   /** The original error behind an INTERNAL reply, for the call's log line. */
@@ -77,17 +40,17 @@ export class CallRecord implements IncomingCallScope {
   readonly startedAt: number;
   /** The call ended (by the client, a deadline or the server) while its handler was running. */
   cancelled = false;
-  private listener: InterceptingServerListener | undefined = undefined;
+  private listener: CallListener | undefined = undefined;
   private deadlineDate: Date | undefined = undefined;
   private ended = false;
-  /** A status was handed to grpc-js (by the handler or by `end`); nothing may be written after it. */
+  /** A status was handed to the transport (by the handler or by `end`); nothing may be written after it. */
   private statusSent = false;
   private gotMessage = false;
   private settled = false;
   private controller: AbortController | undefined = undefined;
 
   constructor(
-    private readonly next: ServerInterceptingCallInterface,
+    private readonly next: TransportCall,
     private readonly control: CallControl,
     readonly streaming: boolean,
     readonly responseStream: boolean,
@@ -96,8 +59,7 @@ export class CallRecord implements IncomingCallScope {
   ) {
     const now = Date.now();
     this.startedAt = now;
-    const d = next.getDeadline();
-    this.clientDeadlineMs = typeof d === "number" ? d : d.getTime();
+    this.clientDeadlineMs = next.getDeadline();
     const max = responseStream ? control.maxStreamDeadlineMs : control.maxDeadlineMs;
     this.maxAtMs = max > 0 ? now + max : Infinity;
     this.deadlineMs = Math.min(this.clientDeadlineMs, this.maxAtMs);
@@ -135,61 +97,50 @@ export class CallRecord implements IncomingCallScope {
     }
   }
 
-  // ---- ServerInterceptingCallInterface: delegate to the next call ----
-  start(listener: InterceptingServerListener): void {
-    this.listener = this.route !== undefined ? new ServerCall(this, this.route) : listener;
-    this.next.start(this);
+  // ---- the call's transport side, as the runtime (ServerCall) uses it ----
+  start(refusal: { code: number; details: string } | undefined): void {
+    this.listener = new ServerCall(this, this.route!);
+    this.next.start(this, undefined, refusal);
   }
-  sendMetadata(metadata: GrpcMetadata): void {
+  sendMetadata(metadata: MetadataEntries | null): void {
     this.next.sendMetadata(metadata);
   }
   sendMessage(message: unknown, callback: () => void): void {
     // A handler may still write after the call was ended from outside (shutdown, a malformed
-    // message, the server maximum). grpc-js would write after END_STREAM: the HTTP/2 stream errors
-    // while an earlier write is pending, its trailers are never sent and the client waits forever.
+    // message, the server maximum): nothing may follow the status.
     if (this.statusSent) {
       callback();
       return;
     }
     this.next.sendMessage(message, callback);
   }
-  sendStatus(status: PartialStatusObject): void {
+  sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
     this.statusSent = true;
-    this.next.sendStatus(status);
+    this.next.sendStatus(status, header);
   }
   startRead(): void {
     this.next.startRead();
   }
-  getPeer() {
+  getPeer(): string {
     return this.next.getPeer();
   }
-  getDeadline() {
-    return this.next.getDeadline();
-  }
-  getHost() {
-    return this.next.getHost();
-  }
-  getAuthContext() {
-    return this.next.getAuthContext();
-  }
-  getConnectionInfo() {
-    return this.next.getConnectionInfo();
-  }
-  getMetricsRecorder() {
-    return this.next.getMetricsRecorder();
+
+  /** The transport refused the call or one of its messages: end it here, so it is logged and counted. */
+  onTransportError(code: number, details: string): void {
+    this.end(code, details);
   }
 
-  // ---- InterceptingServerListener: what grpc-js tells us, forwarded inside the call scope ----
-  onReceiveMetadata(metadata: GrpcMetadata): void {
-    // A deadline spent on arrival (grpc-js turns a sub-millisecond grpc-timeout into 0 ms): nobody
-    // waits for the answer, and grpc-js's timer would race a fast handler's OK.
+  // ---- CallListener: what the transport tells us, forwarded inside the call scope ----
+  onReceiveMetadata(metadata: RequestMetadata): void {
+    // A deadline spent on arrival (a sub-millisecond grpc-timeout): nobody waits for the answer,
+    // and the deadline timer would race a fast handler's OK.
     if (this.clientDeadlineMs <= this.startedAt) {
       this.end(Status.DEADLINE_EXCEEDED, "deadline exceeded before the call started");
       return;
     }
     const max = this.control.maxMetadataBytes;
     if (max > 0) {
-      const size = metadataBytes(metadata);
+      const size = metadata.byteSize();
       if (size > max) {
         this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
         return;
@@ -217,11 +168,11 @@ export class CallRecord implements IncomingCallScope {
     this.listener!.onReceiveMessage(message);
   }
   onReceiveHalfClose(): void {
-    // Node ends the request stream of a reset or lost HTTP/2 stream ('aborted', then 'end'), and
-    // grpc-js reports that as a half-close before the cancellation: a dropped upload must not look
-    // complete to a client-streaming handler, so it only sees the cancellation that follows.
-    if (streamAborted(this.next)) return;
-    if (partialMessagePending(this.next)) {
+    // Node ends the request stream of a reset or lost HTTP/2 stream ('aborted', then 'end'): a
+    // dropped upload must not look complete to a client-streaming handler, so it only sees the
+    // cancellation that follows.
+    if (this.next.aborted) return;
+    if (this.next.partialMessage) {
       this.end(Status.INVALID_ARGUMENT, TRUNCATED_MESSAGE);
       return;
     }
@@ -234,7 +185,7 @@ export class CallRecord implements IncomingCallScope {
     else this.listener!.onReceiveHalfClose();
   }
   onCancel(): void {
-    // grpc-js reports every end of a call here, normal or not.
+    // The transport reports every end of a call here, normal or not.
     this.ended = true;
     this.control.release(this);
     if (!this.settled) {
@@ -245,10 +196,10 @@ export class CallRecord implements IncomingCallScope {
   }
 }
 
-function forwardMetadata(listener: InterceptingServerListener, metadata: GrpcMetadata): void {
+function forwardMetadata(listener: CallListener, metadata: RequestMetadata): void {
   listener.onReceiveMetadata(metadata);
 }
-function forwardHalfClose(listener: InterceptingServerListener): void {
+function forwardHalfClose(listener: CallListener): void {
   listener.onReceiveHalfClose();
 }
 
@@ -270,8 +221,6 @@ export class CallControl {
   private readonly streams = new Set<CallRecord>();
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
-  /** Methods served by @org/server's own call handling, by path. */
-  private readonly routes = new Map<string, MethodRoute>();
   /** Told about every call ended before the built-in steps ran (they log and count the others). */
   onRefused: ((method: MethodDescriptor, peer: string, code: number, details: string) => void) | undefined = undefined;
 
@@ -281,19 +230,10 @@ export class CallControl {
     this.maxMetadataBytes = options.maxMetadataBytes;
   }
 
-  readonly interceptor: ServerInterceptor = (method: ServerMethodDefinition<unknown, unknown>, call) =>
-    new CallRecord(
-      call,
-      this,
-      method.requestStream || method.responseStream,
-      method.responseStream,
-      method.requestStream,
-      this.routes.get(method.path),
-    ) as unknown as ServerInterceptingCall;
-
-  /** Serves calls to `route.descriptor.path` with `route` instead of grpc-js's handler. */
-  addRoute(route: MethodRoute): void {
-    this.routes.set(route.descriptor.path, route);
+  /** Starts a call of `route` that the transport accepted (or refused with `refusal`). */
+  open(call: TransportCall, route: MethodRoute, refusal: { code: number; details: string } | undefined): void {
+    const { requestStream, responseStream } = route.descriptor;
+    new CallRecord(call, this, requestStream || responseStream, responseStream, requestStream, route).start(refusal);
   }
 
   /** Number of calls currently running, `[single-response, streaming-response]`. */
@@ -331,7 +271,7 @@ export class CallControl {
       // Same maximum for every call in a set, so the first unexpired one ends the scan.
       for (const record of set) {
         if (record.maxAtMs > now) break;
-        if (record.clientDeadlineMs <= record.maxAtMs) continue; // grpc-js enforces its own
+        if (record.clientDeadlineMs <= record.maxAtMs) continue; // the call's own timer enforces it
         record.end(Status.DEADLINE_EXCEEDED, "deadline exceeded (server maximum)");
       }
     }

@@ -1,18 +1,12 @@
 /*
  * The gRPC server under @org/server: nice-grpc's server API (the same service definitions,
  * implementations and middleware, `use`/`with`/`add`/`listen`), with @org/server's own call
- * handling instead of nice-grpc's and grpc-js's handler layers (see server-call.ts). grpc-js
- * still owns HTTP/2, routing and (de)serialisation; the call-control interceptor hands each call
- * of an added method to its `ServerCall`. The built-in core steps run as plain functions around
- * the chain; the rest of the middleware is composed the nice-grpc way, and only when there is some.
+ * handling (see server-call.ts) on its own HTTP/2 transport (see ../transport/). Each method of
+ * an added service becomes a transport route whose calls call-control.ts runs. The built-in core
+ * steps run as plain functions around the chain; the rest of the middleware is composed the
+ * nice-grpc way, and only when there is some.
  */
-import {
-  type ChannelOptions,
-  type ServiceDefinition as GrpcJsServiceDefinition,
-  Server,
-  type ServerCredentials,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import { normalizeServiceDefinition } from "@org/api/service-definition";
 import type { CompatServiceDefinition } from "nice-grpc";
 import {
   type CallContext,
@@ -22,64 +16,24 @@ import {
   type ServerMiddlewareCall,
 } from "nice-grpc-common";
 import type { Core, InternalCallContext, StreamNext, UnaryNext } from "../middleware/core.js";
+import { Http2Transport, type Http2TransportOptions } from "../transport/server.js";
 import type { CallControl } from "./call-control.js";
 
 /** A method of any supported definition kind (ts-proto, grpc-js, nice-grpc), normalised. */
 interface Method {
   key: string;
   descriptor: MethodDescriptor;
-  requestDeserialize(bytes: Buffer): unknown;
-  responseSerialize(value: unknown): Buffer;
-  requestSerialize(value: unknown): Buffer;
-  responseDeserialize(bytes: Buffer): unknown;
+  requestDeserialize(bytes: Uint8Array): unknown;
+  responseSerialize(value: unknown): Uint8Array;
 }
 
-interface TsProtoMessageType {
-  encode(message: unknown): { finish(): Uint8Array };
-  decode(input: Uint8Array): unknown;
-  fromPartial?(object: unknown): unknown;
-}
-
-/** A view of `bytes` as a Buffer, without copying (nice-grpc copies every message here). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function tsProtoSerializer(type: TsProtoMessageType): (value: unknown) => Buffer {
-  const { encode, fromPartial } = type;
-  // Like nice-grpc: fromPartial fills what a handler left out of a response.
-  return fromPartial !== undefined ? (value) => asBuffer(encode(fromPartial(value)).finish()) : (value) => asBuffer(encode(value).finish());
-}
-
-/** Normalises a ts-proto, grpc-js or nice-grpc service definition (as nice-grpc does). */
+/** The methods of a ts-proto, grpc-js or nice-grpc service definition (@org/api's shared reader). */
 export function serviceMethods(definition: CompatServiceDefinition): Method[] {
-  const def = definition as Record<string, any>;
-  if (typeof def.name === "string" && typeof def.fullName === "string" && typeof def.methods === "object" && def.methods !== null) {
-    return Object.entries(def.methods as Record<string, any>).map(([key, m]) => {
-      const requestType = m.requestType as TsProtoMessageType;
-      const responseType = m.responseType as TsProtoMessageType;
-      return {
-        key,
-        descriptor: {
-          path: `/${def.fullName}/${m.name}`,
-          requestStream: m.requestStream,
-          responseStream: m.responseStream,
-          options: m.options ?? {},
-        },
-        requestDeserialize: (bytes: Buffer) => requestType.decode(bytes),
-        responseSerialize: tsProtoSerializer(responseType),
-        requestSerialize: tsProtoSerializer(requestType),
-        responseDeserialize: (bytes: Buffer) => responseType.decode(bytes),
-      };
-    });
-  }
-  return Object.entries(def as Record<string, any>).map(([key, m]) => ({
-    key,
-    descriptor: { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options ?? {} },
-    requestDeserialize: (bytes: Buffer) => m.requestDeserialize(bytes),
-    responseSerialize: (value: unknown) => asBuffer(m.responseSerialize(value)),
-    requestSerialize: (value: unknown) => asBuffer(m.requestSerialize(value)),
-    responseDeserialize: (bytes: Buffer) => m.responseDeserialize(bytes),
+  return normalizeServiceDefinition(definition).methods.map((m) => ({
+    key: m.key,
+    descriptor: { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options },
+    requestDeserialize: m.requestDeserialize,
+    responseSerialize: m.responseSerialize,
   }));
 }
 
@@ -153,7 +107,7 @@ interface ServiceEntry {
 }
 
 export interface GrpcServerOptions {
-  channelOptions: ChannelOptions;
+  transport: Http2TransportOptions;
   control: CallControl;
   /** The built-in core steps, outermost. */
   core: Core;
@@ -166,7 +120,7 @@ export interface ServiceAdder {
 
 export interface GrpcServer extends ServiceAdder {
   use(middleware: AnyMiddleware): GrpcServer;
-  listen(address: string, credentials: ServerCredentials): Promise<number>;
+  listen(address: string): Promise<number>;
   shutdown(): Promise<void>;
   forceShutdown(): void;
 }
@@ -177,9 +131,9 @@ const compose = (outer: AnyMiddleware | undefined, inner: AnyMiddleware): AnyMid
 export function createGrpcServer(
   options: GrpcServerOptions,
   middleware?: AnyMiddleware,
-  shared?: { services: ServiceEntry[]; server?: Server },
+  shared?: { services: ServiceEntry[]; server?: Http2Transport },
 ): GrpcServer {
-  const state = shared ?? { services: [] as ServiceEntry[], server: undefined as Server | undefined };
+  const state = shared ?? { services: [] as ServiceEntry[], server: undefined as Http2Transport | undefined };
 
   function adder(mw: AnyMiddleware | undefined): ServiceAdder {
     return {
@@ -198,55 +152,37 @@ export function createGrpcServer(
       return createGrpcServer(options, compose(middleware, next), state);
     },
     ...adder(middleware),
-    async listen(address, credentials) {
+    async listen(address) {
       if (state.server !== undefined) throw new Error("server.listen() has already been called");
-      const server = new Server({ ...options.channelOptions, interceptors: [options.control.interceptor] });
+      const server = new Http2Transport(options.transport);
       state.server = server;
+      const control = options.control;
       for (const { definition, implementation, middleware: mw } of state.services) {
-        const grpcDefinition: GrpcJsServiceDefinition = {} as GrpcJsServiceDefinition;
-        const fallback: UntypedServiceImplementation = {};
         for (const method of serviceMethods(definition)) {
           const impl = implementation[method.key];
           if (typeof impl !== "function") throw new Error(`${method.descriptor.path}: no implementation`);
           const bound = impl.bind(implementation) as Implementation;
           const next = chain(method.descriptor, bound, mw);
-          options.control.addRoute(
-            method.descriptor.responseStream
-              ? options.core.streamRoute(method.descriptor, next as StreamNext)
-              : options.core.unaryRoute(method.descriptor, next as UnaryNext),
-          );
-          (grpcDefinition as Record<string, unknown>)[method.key] = {
-            path: method.descriptor.path,
-            requestStream: method.descriptor.requestStream,
-            responseStream: method.descriptor.responseStream,
-            requestSerialize: method.requestSerialize,
-            requestDeserialize: method.requestDeserialize,
-            responseSerialize: method.responseSerialize,
-            responseDeserialize: method.responseDeserialize,
-            originalName: method.key,
-          };
-          // Never called: the interceptor routes every call of this method to its ServerCall.
-          fallback[method.key] = () => {
-            throw new Error(`${method.descriptor.path}: call not routed`);
-          };
+          const route = method.descriptor.responseStream
+            ? options.core.streamRoute(method.descriptor, next as StreamNext)
+            : options.core.unaryRoute(method.descriptor, next as UnaryNext);
+          server.addRoute(method.descriptor.path, {
+            codec: { deserialize: method.requestDeserialize, serialize: method.responseSerialize },
+            attach: (call, refusal) => control.open(call, route, refusal),
+          });
         }
-        server.addService(grpcDefinition, fallback);
       }
-      return new Promise<number>((resolve, reject) => {
-        server.bindAsync(address, credentials, (err, port) => {
-          if (err != null) {
-            state.server = undefined;
-            reject(err);
-          } else {
-            resolve(port);
-          }
-        });
-      });
+      try {
+        return await server.listen(address);
+      } catch (err) {
+        state.server = undefined;
+        throw err;
+      }
     },
     async shutdown() {
       const server = state.server;
       if (server === undefined) return;
-      await new Promise<void>((resolve, reject) => server.tryShutdown((err) => (err ? reject(err) : resolve())));
+      await server.shutdown();
       state.server = undefined;
     },
     forceShutdown() {

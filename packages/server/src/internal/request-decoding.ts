@@ -7,6 +7,7 @@
  * the call-control interceptor answers with INVALID_ARGUMENT before any handler sees it.
  */
 import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { isTsProtoDefinition } from "@org/api/service-definition";
 import type { CompatServiceDefinition } from "nice-grpc";
 
 /** Stands in for a request message that could not be decoded. */
@@ -75,7 +76,7 @@ function nonThrowing(deserialize: (bytes: Buffer) => unknown): (bytes: Buffer) =
  */
 export function withStrictDecoding<D extends CompatServiceDefinition>(definition: D): D {
   const def = definition as unknown as Record<string, unknown>;
-  if (typeof def.fullName === "string" && typeof def.methods === "object" && def.methods !== null) {
+  if (isTsProtoDefinition(def)) {
     const methods: Record<string, unknown> = {};
     for (const [key, method] of Object.entries(def.methods as Record<string, { requestType?: { decode?: Decode } }>)) {
       const decode = method.requestType?.decode;

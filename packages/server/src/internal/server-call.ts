@@ -1,8 +1,8 @@
 /*
  * One call as @org/server runs it: the context its handler and middleware see (nice-grpc's
- * `CallContext` plus `OrgCallContext`) and the grpc-js listener that feeds it, in one object.
+ * `CallContext` plus `OrgCallContext`) and the transport listener that feeds it, in one object.
  *
- * It takes the place of grpc-js's own handler layer (a Node stream per call) and of nice-grpc's
+ * It takes the place of a handler layer of Node streams per call and of nice-grpc's
  * (an AbortController, three event listeners, three Metadata objects of seven closures each and a
  * chain of promises per call): it talks to the intercepting call (`CallRecord`) directly, and
  * creates the signal, the nice-grpc form of the request metadata, the header and the trailer only
@@ -10,14 +10,13 @@
  * spreading the context (`{ ...context, tenant }`) keeps them: the metadata fields are lazy
  * Metadata objects, `signal` and `log` accessors (one shared descriptor each).
  */
-import { Metadata as GrpcMetadata, type ServerInterceptingCallInterface } from "@grpc/grpc-js";
 import { AbortError, isAbortError } from "abort-controller-x";
 import { Metadata, type MetadataValue, type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { Principal } from "../context.js";
+import type { CallListener, MetadataEntries } from "../transport/http2-call.js";
+import { RequestMetadata } from "../transport/metadata.js";
 import type { CallRecord } from "./call-control.js";
-
-type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 
 /**
  * What runs a call once its request is in: the built-in steps, the middleware, the handler. It
@@ -33,26 +32,19 @@ export interface MethodRoute {
   readonly logger: Logger;
 }
 
-/** Response messages queued in grpc-js before a streaming handler waits (as a Node Writable's 16). */
+/** Response messages queued in the transport before a streaming handler waits (as a Node Writable's 16). */
 const WRITE_HIGH_WATER_MARK = 16;
 /** Request messages read ahead for a request stream. */
 const READ_AHEAD = 16;
 
 const OK_STATUS_DETAILS = "OK";
+const noop = (): void => {};
 
-/** grpc-js metadata → nice-grpc metadata (what nice-grpc's createCallContext does). */
-function fromGrpcMetadata(grpc: GrpcMetadata): Metadata {
+/** Request metadata → nice-grpc metadata (what nice-grpc's createCallContext does). */
+function toNiceMetadata(request: RequestMetadata): Metadata {
   const metadata = Metadata();
-  for (const key of Object.keys(grpc.getMap())) metadata.set(key, grpc.get(key) as string[] | Buffer[]);
+  for (const [key, values] of request.entries) metadata.set(key, values as string[] | Buffer[]);
   return metadata;
-}
-
-/** nice-grpc metadata → grpc-js metadata. */
-function toGrpcMetadata(metadata: Metadata, into = new GrpcMetadata()): GrpcMetadata {
-  for (const [key, values] of metadata) {
-    for (const value of values) into.add(key, typeof value === "string" ? value : Buffer.from(value));
-  }
-  return into;
 }
 
 function isEmpty(metadata: Metadata): boolean {
@@ -61,7 +53,7 @@ function isEmpty(metadata: Metadata): boolean {
 }
 
 /** The status a failed call ends with (nice-grpc's createErrorStatusObject). */
-function errorStatus(path: string, error: unknown, trailer: GrpcMetadata | null) {
+function errorStatus(path: string, error: unknown, trailer: Metadata | null) {
   if (error instanceof ServerError) return { code: error.code, details: error.details, metadata: trailer };
   if (isAbortError(error)) return { code: Status.CANCELLED, details: "The operation was cancelled", metadata: trailer };
   process.emitWarning(
@@ -71,7 +63,7 @@ function errorStatus(path: string, error: unknown, trailer: GrpcMetadata | null)
 }
 
 /**
- * A nice-grpc `Metadata` that builds the real one on first use: from the request's grpc-js
+ * A nice-grpc `Metadata` that builds the real one on first use: from the request's
  * metadata, or empty (plus `initial` entries) for the response header and trailer.
  */
 export class LazyMetadata implements Metadata {
@@ -79,7 +71,7 @@ export class LazyMetadata implements Metadata {
   /** Entries to put in an empty metadata when it is built. */
   initial: [string, string][] | undefined = undefined;
 
-  constructor(private readonly source: GrpcMetadata | undefined) {}
+  constructor(private readonly source: RequestMetadata | undefined) {}
 
   /** Whether anything has been read or written yet. */
   get built(): boolean {
@@ -89,7 +81,7 @@ export class LazyMetadata implements Metadata {
   /** The real metadata, built now if needed. */
   get real(): Metadata {
     if (this.inner === undefined) {
-      this.inner = this.source !== undefined ? fromGrpcMetadata(this.source) : Metadata();
+      this.inner = this.source !== undefined ? toNiceMetadata(this.source) : Metadata();
       if (this.initial !== undefined) for (const [key, value] of this.initial) this.inner.set(key, value);
     }
     return this.inner;
@@ -136,7 +128,7 @@ const logDescriptor: PropertyDescriptor = {
 
 // The request metadata, response header and trailer, and `sendHeader`, exist once something uses
 // them: an idle stream that never does keeps none of them (about 200 bytes each stream).
-const NO_METADATA = new LazyMetadata(new GrpcMetadata());
+const NO_METADATA = new LazyMetadata(new RequestMetadata());
 const metadataDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     if (this.grpcMetadata === undefined) return NO_METADATA; // before the request metadata arrived
@@ -168,7 +160,7 @@ const sendHeaderDescriptor: PropertyDescriptor = {
   enumerable: true,
 };
 
-export class ServerCall implements Listener {
+export class ServerCall implements CallListener {
   // ---- CallContext ----
   declare readonly metadata: LazyMetadata;
   readonly peer: string;
@@ -184,7 +176,7 @@ export class ServerCall implements Listener {
   // ---- internal ----
   readonly path: string;
   childLogger: Logger | undefined = undefined;
-  grpcMetadata: GrpcMetadata | undefined = undefined;
+  grpcMetadata: RequestMetadata | undefined = undefined;
   requestMetadata: LazyMetadata | undefined = undefined;
   responseHeader: LazyMetadata | undefined = undefined;
   /** Header entries set before anything read `header` (the request id). */
@@ -195,7 +187,7 @@ export class ServerCall implements Listener {
   private request: unknown = undefined;
   private gotRequest = false;
   private started = false;
-  /** Streaming responses: writes handed to grpc-js and not yet flushed. */
+  /** Streaming responses: writes handed to the transport and not yet flushed. */
   private pendingWrites = 0;
   private drainWaiter: { resolve(): void; reject(err: unknown): void } | undefined = undefined;
   private written: (() => void) | undefined = undefined;
@@ -206,9 +198,7 @@ export class ServerCall implements Listener {
     readonly route: MethodRoute,
   ) {
     this.path = route.descriptor.path;
-    const peer = call.getPeer();
-    peer.charCodeAt(0); // flatten: grpc-js builds it by concatenation and the call keeps it
-    this.peer = peer;
+    this.peer = call.getPeer();
     this.deadline = call.deadline;
     Object.defineProperty(this, "metadata", metadataDescriptor);
     Object.defineProperty(this, "header", headerDescriptor);
@@ -248,30 +238,29 @@ export class ServerCall implements Listener {
 
   /** Sends the response header now, if there is one to send (context.sendHeader). */
   flushHeader(): void {
-    if (this.headerSent) return;
-    this.headerSent = true;
-    // Like nice-grpc: an empty header is not sent early (grpc-js sends its own with the response).
-    const header = this.responseHeader;
-    if (header?.built) {
-      if (!isEmpty(header)) this.call.sendMetadata(toGrpcMetadata(header));
-      return;
-    }
-    const entries = header === undefined ? this.pendingHeader : header.initial;
-    if (entries !== undefined) {
-      const grpc = new GrpcMetadata();
-      for (const [key, value] of entries) grpc.set(key, value);
-      this.call.sendMetadata(grpc);
-    }
+    const header = this.takeHeader();
+    // Like nice-grpc: an empty header is not sent early (the transport sends its own with the response).
+    if (header !== null) this.call.sendMetadata(header);
   }
 
-  private grpcTrailer(): GrpcMetadata | null {
+  /** The response header entries not sent yet (`null`: none), marked as sent. */
+  private takeHeader(): MetadataEntries | null {
+    if (this.headerSent) return null;
+    this.headerSent = true;
+    const header = this.responseHeader;
+    if (header?.built) return isEmpty(header) ? null : header;
+    const entries = header === undefined ? this.pendingHeader : header.initial;
+    return entries === undefined ? null : entries.map(([key, value]) => [key, [value]] as [string, string[]]);
+  }
+
+  private grpcTrailer(): Metadata | null {
     const trailer = this.responseTrailer;
-    return trailer === undefined || !trailer.built || isEmpty(trailer) ? null : toGrpcMetadata(trailer);
+    return trailer === undefined || !trailer.built || isEmpty(trailer) ? null : trailer;
   }
 
   // ---- writing a response stream, with backpressure ----
 
-  /** Writes one response message; returns a promise to wait for when grpc-js has enough queued. */
+  /** Writes one response message; returns a promise to wait for when the transport has enough queued. */
   write(message: unknown): Promise<void> | undefined {
     this.flushHeader();
     this.pendingWrites++;
@@ -292,12 +281,12 @@ export class ServerCall implements Listener {
     }
   }
 
-  // ---- grpc-js listener: the call's events, forwarded by CallRecord inside the call scope ----
+  // ---- transport listener: the call's events, forwarded by CallRecord inside the call scope ----
 
-  onReceiveMetadata(metadata: GrpcMetadata): void {
+  onReceiveMetadata(metadata: RequestMetadata): void {
     this.grpcMetadata = metadata;
     if (this.route.descriptor.requestStream) {
-      // Client-streaming and bidi handlers start with the metadata, as in grpc-js.
+      // Client-streaming and bidi handlers start with the metadata, as in grpc-js and grpc-go.
       this.requests = new RequestStream(this.call);
       this.start(this.requests);
     } else {
@@ -311,7 +300,7 @@ export class ServerCall implements Listener {
       return;
     }
     if (this.gotRequest) {
-      // grpc-js's answer to a second message on a single-request call.
+      // grpc-js's answer (kept) to a second message on a single-request call.
       this.call.sendStatus({
         code: Status.UNIMPLEMENTED,
         details: `Received a second request message for server streaming method ${this.path}`,
@@ -366,29 +355,28 @@ export class ServerCall implements Listener {
   respond(response: unknown): void {
     this.call.settle();
     this.flushHeader();
-    const trailer = this.grpcTrailer();
-    const call = this.call;
-    call.sendMessage(response, () => call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: trailer }));
+    // The transport keeps the stream's order: the trailers follow the message without waiting
+    // for it to be flushed, so both usually leave in one write.
+    this.call.sendMessage(response, noop);
+    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
   }
 
   /** Ends a server-streaming or bidi call with OK after its last message. */
   finish(): void {
     this.call.settle();
-    this.flushHeader();
-    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
+    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() }, this.takeHeader());
   }
 
   /** Ends the call with the status `error` stands for. */
   fail(error: unknown): void {
     this.call.settle();
-    this.flushHeader();
-    this.call.sendStatus(errorStatus(this.path, error, this.grpcTrailer()));
+    this.call.sendStatus(errorStatus(this.path, error, this.grpcTrailer()), this.takeHeader());
   }
 }
 
 /**
  * The request messages of a client-streaming or bidi call as an async iterable. Reads ahead a few
- * messages (grpc-js delivers one per `startRead`, pausing the HTTP/2 stream otherwise, so a slow
+ * messages (the transport delivers one per `startRead`, pausing the HTTP/2 stream otherwise, so a slow
  * handler applies backpressure to the client). Ends when the client half-closes or the call ends.
  */
 class RequestStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {

@@ -2,11 +2,10 @@
  * The server span of a call, as nice-grpc-opentelemetry's server middleware makes it (same name,
  * kind, attributes, events and status), without its per-call cost: no async generator bound to
  * the context at every step, no per-call attribute objects (built once per method and peer),
- * the W3C context read straight from the grpc-js metadata. The tracing step of core.ts runs the
+ * the W3C context read straight from the request metadata. The tracing step of core.ts runs the
  * rest of the call inside `context.with(span context)`.
  */
 import { isIP } from "node:net";
-import type { Metadata as GrpcMetadata } from "@grpc/grpc-js";
 import {
   type Attributes,
   type Context,
@@ -20,9 +19,10 @@ import {
 } from "@opentelemetry/api";
 import { isAbortError } from "abort-controller-x";
 import { ServerError, Status } from "nice-grpc-common";
+import type { RequestMetadata as GrpcMetadata } from "../transport/metadata.js";
 import { statusNames } from "./status-names.js";
 
-/** Reads W3C (or any configured propagator's) fields from the request's grpc-js metadata. */
+/** Reads W3C (or any configured propagator's) fields from the request metadata. */
 const grpcMetadataGetter: TextMapGetter<GrpcMetadata> = {
   get(carrier, key) {
     // As nice-grpc's Metadata.get: the first value, repeated string values joined with ", ".
@@ -35,7 +35,7 @@ const grpcMetadataGetter: TextMapGetter<GrpcMetadata> = {
   },
 };
 
-/** `net.peer.*` attributes of a grpc-js peer string (`ip:port`), as nice-grpc-opentelemetry sets them. */
+/** `net.peer.*` attributes of a peer string (`ip:port`), as nice-grpc-opentelemetry sets them. */
 export function peerAttributes(peer: string): Attributes {
   const colon = peer.lastIndexOf(":");
   if (colon === -1) return { "net.peer.name": peer };

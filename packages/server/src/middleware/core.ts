@@ -11,11 +11,9 @@ import { context as otelContext, ProxyTracerProvider, type Span, trace } from "@
 import { isAbortError } from "abort-controller-x";
 import { type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
 import { RichServerError } from "nice-grpc-error-details";
-// google.rpc.Status is not re-exported from the package index.
-import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
 import type { Level, Logger } from "pino";
 import { CallLog, quote } from "../internal/call-log.js";
-import { encodeErrorDetails } from "../internal/error-details.js";
+import { encodeStatusDetails } from "../internal/error-details.js";
 import type { ServerMetrics } from "../internal/metrics.js";
 import type { MethodRoute, ServerCall } from "../internal/server-call.js";
 import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
@@ -84,8 +82,7 @@ function sdkRegistered(): boolean {
 function toClientError(err: unknown, context: InternalCallContext): unknown {
   if (err instanceof ServerError) {
     if (err instanceof RichServerError && err.extra.length > 0 && !context.trailer.has("grpc-status-details-bin")) {
-      const status = RpcStatus.fromPartial({ code: err.code, message: err.details, details: encodeErrorDetails(err.extra) });
-      context.trailer.set("grpc-status-details-bin", RpcStatus.encode(status).finish());
+      context.trailer.set("grpc-status-details-bin", encodeStatusDetails(err.code, err.details, err.extra));
     }
     return err;
   }
@@ -119,6 +116,24 @@ export interface CoreOptions {
   auth: { forMethod(path: string): AuthCheck | undefined } | undefined;
   /** The rate-limit step (7), when configured. */
   rateLimit: { forMethod(path: string): RateLimitCheck | undefined } | undefined;
+  /**
+   * The built-in steps in the order of middleware-order.ts. The admission steps among them
+   * (`requireDeadline`, `auth`, `rateLimit`) run in this order; the others have fixed places in
+   * how a call runs (see `unaryRoute`).
+   */
+  order: readonly string[];
+}
+
+/** An admission step: returns when the call may go on (a promise while it checks), or throws its refusal. */
+type Gate = (context: InternalCallContext) => void | Promise<void>;
+
+/** Runs `gates` in order from `from`; a promise only once a gate needs to wait. */
+function admitThrough(gates: readonly Gate[], ctx: InternalCallContext, from = 0): Promise<void> | undefined {
+  for (let i = from; i < gates.length; i++) {
+    const pending = gates[i]!(ctx);
+    if (pending != null) return pending.then(() => admitThrough(gates, ctx, i + 1));
+  }
+  return undefined;
 }
 
 /** The core steps, bound once per method. */
@@ -150,11 +165,9 @@ export function core(options: CoreOptions): Core {
       },
       stats: metrics?.forMethod(descriptor),
       tracing: tracing ? new MethodTracing(path) : undefined,
-      auth: options.auth?.forMethod(path),
-      rateLimit: options.rateLimit?.forMethod(path),
+      gates: gatesFor(path),
       healthProbe: path.startsWith(HEALTH_PREFIX),
       responseStream: descriptor.responseStream,
-      needsDeadline: requireDeadline && !isDeadlineExempt(path),
     };
   }
   type MethodState = ReturnType<typeof methodState>;
@@ -168,10 +181,25 @@ export function core(options: CoreOptions): Core {
   }
 
   // ---- requireDeadline ----
-  function checkDeadline(m: MethodState, ctx: InternalCallContext): void {
-    if (m.needsDeadline && ctx.call.clientDeadlineMs === Infinity) {
+  function checkDeadline(ctx: InternalCallContext): void {
+    if (ctx.call.clientDeadlineMs === Infinity) {
       throw new ServerError(Status.INVALID_ARGUMENT, DEADLINE_REQUIRED_MESSAGE);
     }
+  }
+
+  /** The admission steps of one method, in the configured order; only those that apply. */
+  function gatesFor(path: string): Gate[] {
+    const byStep: Record<string, Gate | undefined> = {
+      requireDeadline: requireDeadline && !isDeadlineExempt(path) ? checkDeadline : undefined,
+      auth: options.auth?.forMethod(path),
+      rateLimit: options.rateLimit?.forMethod(path),
+    };
+    const gates: Gate[] = [];
+    for (const step of options.order) {
+      const gate = byStep[step];
+      if (gate !== undefined) gates.push(gate);
+    }
+    return gates;
   }
 
   // ---- observe (end): one log line, metrics ----
@@ -249,17 +277,16 @@ export function core(options: CoreOptions): Core {
   function unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute {
     const m = methodState(descriptor);
 
-    // What runs inside the span: requireDeadline, auth, rateLimit, then the rest of the chain
-    // (with a RECEIVED event per request message of a client stream, when recording).
+    // What runs inside the span: the admission steps (requireDeadline, auth, rateLimit, in the
+    // configured order), then the rest of the chain (with a RECEIVED event per request message of
+    // a client stream, when recording).
     function inner(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
-      checkDeadline(m, ctx);
-      const authorizing = m.auth?.(ctx);
-      if (authorizing !== undefined) return authorizing.then(() => afterAuth(ctx, request, span));
-      return afterAuth(ctx, request, span);
+      const admitting = m.gates.length === 0 ? undefined : admitThrough(m.gates, ctx);
+      if (admitting !== undefined) return admitting.then(() => admitted(ctx, request, span));
+      return admitted(ctx, request, span);
     }
 
-    function afterAuth(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
-      m.rateLimit?.(ctx);
+    function admitted(ctx: InternalCallContext, request: unknown, span: Span | undefined): unknown {
       if (span !== undefined && descriptor.requestStream && span.isRecording())
         request = receivedEvents(request as AsyncIterable<unknown>, span);
       return next(request, ctx);
@@ -296,13 +323,9 @@ export function core(options: CoreOptions): Core {
   function streamRoute(descriptor: MethodDescriptor, next: StreamNext): MethodRoute {
     const m = methodState(descriptor);
 
-    /** requireDeadline, auth and rateLimit; a promise only while auth is verifying a token. */
+    /** The admission steps in the configured order; a promise only while one is waiting (auth verifying a token). */
     function admit(ctx: InternalCallContext): Promise<void> | undefined {
-      checkDeadline(m, ctx);
-      const authorizing = m.auth?.(ctx);
-      if (authorizing !== undefined) return authorizing.then(() => m.rateLimit?.(ctx));
-      m.rateLimit?.(ctx);
-      return undefined;
+      return m.gates.length === 0 ? undefined : admitThrough(m.gates, ctx);
     }
 
     // What runs inside the span: the admission steps, then the rest of the chain, writing each

@@ -1,0 +1,367 @@
+/*
+ * One gRPC call on one HTTP/2 stream: the small interface the call runtime (call-control.ts,
+ * server-call.ts) drives. In: the request metadata, then messages one per `startRead()` (the
+ * stream is paused while the reader is behind, so a slow handler holds the client to about one
+ * HTTP/2 window), then the half-close. Out: response headers, length-prefixed messages, and the
+ * status in the trailers (or a trailers-only response when nothing was sent before it).
+ *
+ * Node's stream events are handled by shared functions that find the call on the stream (one
+ * symbol-keyed field), so a call allocates no closures of its own.
+ */
+import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { ACCEPT_ENCODING, compress, decompress, type Encoding } from "./compression.js";
+import { encodeMessage, MessageDecoder, type MessageSink } from "./framing.js";
+import { addMetadataHeaders, RequestMetadata } from "./metadata.js";
+import type { SessionState } from "./session.js";
+import { Code, setStatus } from "./status.js";
+
+/** Metadata as entries: nice-grpc `Metadata` iterates like this. */
+export type MetadataEntries = Iterable<[string, readonly (string | Uint8Array)[]]>;
+
+/** What a call tells the runtime above it. */
+export interface CallListener {
+  onReceiveMetadata(metadata: RequestMetadata): void;
+  onReceiveMessage(message: unknown): void;
+  onReceiveHalfClose(): void;
+  /** The stream is over (trailers sent, reset, or connection lost). Called once. */
+  onCancel(): void;
+}
+
+/** The runtime's handle on a call that the transport must refuse (bad timeout, oversize message, …). */
+export interface CallOwner extends CallListener {
+  /** End the call with this status (and log and count it like any call the server refuses). */
+  onTransportError(code: number, details: string): void;
+}
+
+export interface CallStatus {
+  code: number;
+  details: string;
+  metadata: MetadataEntries | null;
+}
+
+/**
+ * What the call runtime (call-control.ts) needs of a call, whatever carries it. `Http2Call`
+ * implements it over an HTTP/2 stream; a gRPC-Web call can implement it over web/call-io.ts's
+ * `CallIO` and run through the same runtime and middleware.
+ */
+export interface TransportCall {
+  /** Delivers the metadata to `listener` (or, with `refusal`, ends the call through it). */
+  start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void;
+  getPeer(): string;
+  /** Client deadline, epoch ms (`Infinity`: none). */
+  getDeadline(): number;
+  /** The peer reset the call or the connection was lost. */
+  readonly aborted: boolean;
+  /** The request body ended inside a message. */
+  readonly partialMessage: boolean;
+  /** The listener wants one more message (or the half-close). */
+  startRead(): void;
+  sendMetadata(metadata: MetadataEntries | null): void;
+  sendMessage(message: unknown, done: () => void): void;
+  sendStatus(status: CallStatus, header?: MetadataEntries | null): void;
+}
+
+/** How to turn bytes into messages and back, for one method. */
+export interface MethodCodec {
+  deserialize(bytes: Uint8Array): unknown;
+  serialize(value: unknown): Uint8Array;
+}
+
+/** Per-server limits a call applies. */
+export interface CallLimits {
+  /** Largest request message, bytes, after decompression (`-1`: none). */
+  maxReceiveBytes: number;
+  /** Largest response message, bytes (`-1`: none). */
+  maxSendBytes: number;
+  /** Compress responses with this encoding when the client accepts it. */
+  responseEncoding: Encoding;
+}
+
+const CALL = Symbol("grpc call");
+type CallStream = ServerHttp2Stream & { [CALL]: Http2Call };
+
+const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE } = constants;
+
+function onData(this: CallStream, chunk: Buffer): void {
+  this[CALL].receive(chunk);
+}
+function onEnd(this: CallStream): void {
+  this[CALL].receiveEnd();
+}
+function onClose(this: CallStream): void {
+  this[CALL].closed();
+}
+function onWantTrailers(this: CallStream): void {
+  this[CALL].sendTrailers();
+}
+function onError(): void {
+  // 'close' follows; the call ends there.
+}
+function onDeadline(call: Http2Call): void {
+  call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
+}
+
+export class Http2Call implements MessageSink, TransportCall {
+  private listener: CallOwner | undefined = undefined;
+  private readonly decoder: MessageDecoder;
+  /** Decoded messages the reader has not asked for yet. */
+  private readonly queue: unknown[] = [];
+  private readsWanted = 0;
+  /** The HTTP/2 stream is paused because nobody wants its messages yet. */
+  private paused = false;
+  private inputEnded = false;
+  private halfCloseSent = false;
+  private headersSent = false;
+  private statusSent = false;
+  private isClosed = false;
+  private trailers: OutgoingHttpHeaders | undefined = undefined;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private readonly requestEncoding: Encoding;
+  private readonly sendEncoding: Encoding;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+    private readonly codec: MethodCodec,
+    private readonly limits: CallLimits,
+    private readonly session: SessionState,
+    /** Client deadline, epoch ms (`Infinity`: none). */
+    readonly deadlineMs: number,
+    requestEncoding: Encoding,
+    sendEncoding: Encoding,
+  ) {
+    this.decoder = new MessageDecoder(limits.maxReceiveBytes);
+    this.requestEncoding = requestEncoding;
+    this.sendEncoding = sendEncoding;
+    (stream as CallStream)[CALL] = this;
+    session.streamOpened();
+  }
+
+  /** Starts the call: the listener gets the metadata now, messages as it reads them. */
+  start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void {
+    this.listener = listener;
+    const stream = this.stream;
+    stream.on("close", onClose);
+    stream.on("error", onError);
+    stream.on("wantTrailers", onWantTrailers);
+    if (refusal !== undefined) {
+      stream.resume(); // drain what the client still sends
+      listener.onTransportError(refusal.code, refusal.details);
+      return;
+    }
+    if (this.deadlineMs !== Infinity) {
+      const ms = this.deadlineMs - Date.now();
+      if (ms > 0) this.timer = setTimeout(onDeadline, ms, this);
+    }
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    listener.onReceiveMetadata(metadata ?? new RequestMetadata(this.headers));
+  }
+
+  // ---- facts the runtime asks about ----
+
+  getPeer(): string {
+    return this.session.peer;
+  }
+
+  getDeadline(): number {
+    return this.deadlineMs;
+  }
+
+  /** The peer reset the stream or the connection was lost. */
+  get aborted(): boolean {
+    return this.stream.aborted;
+  }
+
+  /** The request stream ended (or is ending) inside a message. */
+  get partialMessage(): boolean {
+    return this.decoder.partial;
+  }
+
+  // ---- reading ----
+
+  receive(chunk: Buffer): void {
+    if (this.statusSent) return; // the call is over; drain only
+    const error = this.decoder.push(chunk, this);
+    if (error === undefined) return;
+    if (error.kind === "too-large") {
+      this.fail(Code.RESOURCE_EXHAUSTED, `Received message larger than max (${error.length} vs ${this.limits.maxReceiveBytes})`);
+    } else this.fail(Code.INVALID_ARGUMENT, "malformed request: invalid message flag");
+  }
+
+  onFrame(body: Buffer, compressed: boolean): void {
+    if (this.statusSent) return;
+    let bytes = body;
+    if (compressed) {
+      const result = decompress(this.requestEncoding, body, this.limits.maxReceiveBytes);
+      if (!result.ok) {
+        // compression.md names INTERNAL for a flag without an encoding; here INTERNAL means a server
+        // fault, and undecodable client bytes are INVALID_ARGUMENT like every malformed request.
+        this.fail(result.tooLarge ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT, `malformed request: ${result.message}`);
+        return;
+      }
+      bytes = result.body;
+    }
+    const message = this.codec.deserialize(bytes);
+    if (this.readsWanted > 0 && this.queue.length === 0) {
+      this.readsWanted--;
+      this.listener!.onReceiveMessage(message);
+    } else {
+      this.queue.push(message);
+    }
+    if (this.readsWanted === 0 && !this.statusSent && !this.paused) {
+      this.paused = true;
+      this.stream.pause();
+    }
+  }
+
+  receiveEnd(): void {
+    this.inputEnded = true;
+    if (this.readsWanted > 0 && this.queue.length === 0) this.halfClose();
+  }
+
+  /** The reader wants one more message (or the half-close). */
+  startRead(): void {
+    if (this.statusSent) return;
+    if (this.queue.length > 0) {
+      this.listener!.onReceiveMessage(this.queue.shift());
+      return;
+    }
+    if (this.inputEnded) {
+      this.halfClose();
+      return;
+    }
+    this.readsWanted++;
+    if (this.paused) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  private halfClose(): void {
+    if (this.halfCloseSent) return;
+    this.halfCloseSent = true;
+    this.readsWanted = 0;
+    this.listener!.onReceiveHalfClose();
+  }
+
+  // ---- writing ----
+
+  private responseHeaders(metadata: MetadataEntries | null): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = {
+      [HTTP2_HEADER_STATUS]: 200,
+      [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc",
+      "grpc-accept-encoding": ACCEPT_ENCODING,
+    };
+    if (this.sendEncoding !== "identity") headers["grpc-encoding"] = this.sendEncoding;
+    if (metadata !== null) addMetadataHeaders(headers, metadata);
+    return headers;
+  }
+
+  private writable(): boolean {
+    return !this.isClosed && !this.stream.destroyed;
+  }
+
+  /** Sends the response headers now (with `metadata`), unless they were sent already. */
+  sendMetadata(metadata: MetadataEntries | null): void {
+    if (this.headersSent || this.statusSent || !this.writable()) return;
+    this.headersSent = true;
+    this.stream.respond(this.responseHeaders(metadata), { waitForTrailers: true });
+  }
+
+  /** Writes one response message; `done` runs once it is flushed (or the call is over). */
+  sendMessage(message: unknown, done: () => void): void {
+    if (this.statusSent || !this.writable()) {
+      done();
+      return;
+    }
+    let body: Uint8Array;
+    try {
+      body = this.codec.serialize(message);
+    } catch {
+      this.fail(Code.INTERNAL, "Error serializing response");
+      done();
+      return;
+    }
+    const max = this.limits.maxSendBytes;
+    if (max >= 0 && body.length > max) {
+      this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${body.length} vs ${max})`);
+      done();
+      return;
+    }
+    if (!this.headersSent) this.sendMetadata(null);
+    this.session.pingStrikes = 0; // like grpc-go: sending data makes the client's pings legitimate
+    const frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
+    this.stream.write(frame, done);
+  }
+
+  /**
+   * Ends the call with `status`; later calls are ignored. `header`: response header entries not
+   * sent yet. With none and nothing sent before, the answer is one trailers-only HEADERS frame.
+   */
+  sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
+    if (this.statusSent) return;
+    this.statusSent = true;
+    this.clearTimer();
+    if (!this.inputEnded && this.paused) {
+      this.paused = false;
+      this.stream.resume(); // nothing more is read: let the client's data drain
+    }
+    if (!this.writable()) return;
+    // Response header metadata goes in a HEADERS frame of its own: clients (grpc-js among them)
+    // show the metadata of a trailers-only response as trailers, not as the header.
+    if (header !== null && !this.headersSent) {
+      this.headersSent = true;
+      this.stream.respond(this.responseHeaders(header), { waitForTrailers: true });
+    }
+    if (!this.headersSent) {
+      // Trailers-only: status and metadata in the one HEADERS frame, which ends the stream.
+      this.headersSent = true;
+      const headers = this.responseHeaders(null);
+      if (status.metadata !== null) addMetadataHeaders(headers, status.metadata);
+      setStatus(headers, status.code, status.details);
+      this.stream.respond(headers, { endStream: true });
+      return;
+    }
+    const trailers: OutgoingHttpHeaders = {};
+    setStatus(trailers, status.code, status.details);
+    if (status.metadata !== null) addMetadataHeaders(trailers, status.metadata);
+    this.trailers = trailers;
+    this.stream.end();
+  }
+
+  sendTrailers(): void {
+    const trailers = this.trailers ?? setStatus({}, Code.OK, "");
+    this.trailers = undefined;
+    if (!this.stream.destroyed) this.stream.sendTrailers(trailers);
+  }
+
+  /** Ends the call with an error the transport found, through the runtime (which logs it). */
+  fail(code: number, details: string): void {
+    if (this.statusSent) return;
+    if (this.listener !== undefined) this.listener.onTransportError(code, details);
+    else this.sendStatus({ code, details, metadata: null });
+    // The runtime may have ended the call already for another reason; make sure it is ended.
+    this.sendStatus({ code, details, metadata: null });
+  }
+
+  /** Ends the stream at once (RST_STREAM CANCEL): used when the grace period is over. */
+  cancel(): void {
+    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  closed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.clearTimer();
+    this.session.streamClosed();
+    this.listener?.onCancel();
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { addMetadataHeaders, headerListBytes, RequestMetadata } from "./metadata.js";
+
+describe("RequestMetadata.fromHeaders", () => {
+  it("keeps custom metadata, decodes -bin values and hides protocol headers", () => {
+    const metadata = RequestMetadata.fromHeaders({
+      ":path": "/a.B/C",
+      ":method": "POST",
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-timeout": "1S",
+      "grpc-encoding": "gzip",
+      "grpc-accept-encoding": "gzip",
+      "user-agent": "grpc-test",
+      "x-tenant": "acme",
+      "trace-bin": "AQID,BAU",
+    });
+    expect([...metadata.entries.keys()].sort()).toEqual(["trace-bin", "user-agent", "x-tenant"]);
+    expect(metadata.get("x-tenant")).toEqual(["acme"]);
+    expect(metadata.get("trace-bin")).toEqual([Buffer.from([1, 2, 3]), Buffer.from([4, 5])]);
+    expect(metadata.get("missing")).toEqual([]);
+    expect(metadata.getMap()["x-tenant"]).toBe("acme");
+  });
+
+  it("keeps every value of a repeated header", () => {
+    const metadata = RequestMetadata.fromHeaders({ "x-a": ["1", "2"] } as never);
+    expect(metadata.get("x-a")).toEqual(["1", "2"]);
+  });
+});
+
+describe("RequestMetadata lookups", () => {
+  it("reads one key without building the map, hiding protocol headers the same way", () => {
+    const metadata = new RequestMetadata({ ":path": "/a.B/C", "grpc-timeout": "1S", "x-id": "7", "k-bin": "AQ" });
+    expect(metadata.get("x-id")).toEqual(["7"]);
+    expect(metadata.get("k-bin")).toEqual([Buffer.from([1])]);
+    expect(metadata.get("grpc-timeout")).toEqual([]);
+    expect(metadata.get(":path")).toEqual([]);
+  });
+
+  it("sizes the metadata as HTTP/2 counts it, protocol headers left out", () => {
+    const metadata = new RequestMetadata({ ":path": "/a.B/C", te: "trailers", "x-id": "7", "x-many": ["a", "bc"] } as never);
+    expect(metadata.byteSize()).toBe(4 + 1 + 32 + (6 + 1 + 32) + (6 + 2 + 32));
+  });
+});
+
+describe("addMetadataHeaders", () => {
+  it("encodes -bin values as base64 and appends repeated keys", () => {
+    const headers: Record<string, string | string[]> = {};
+    addMetadataHeaders(headers, [
+      ["x-id", ["a", "b"]],
+      ["blob-bin", [new Uint8Array([255, 0])]],
+    ]);
+    addMetadataHeaders(headers, [["x-id", ["c"]]]);
+    expect(headers).toEqual({ "x-id": ["a", "b", "c"], "blob-bin": "/wA=" });
+  });
+
+  it("drops reserved keys, invalid names and values HTTP/2 cannot carry", () => {
+    const headers: Record<string, string> = {};
+    const dropped: string[] = [];
+    addMetadataHeaders(
+      headers,
+      [
+        ["grpc-status", ["0"]],
+        ["bad key", ["x"]],
+        ["x-newline", ["a\nb"]],
+        ["x-ok", ["fine"]],
+      ],
+      (key) => dropped.push(key),
+    );
+    expect(headers).toEqual({ "x-ok": "fine" });
+    expect(dropped).toEqual(["grpc-status", "bad key", "x-newline"]);
+  });
+});
+
+describe("headerListBytes", () => {
+  it("counts name + value + 32 per field", () => {
+    expect(headerListBytes({ ab: "cde", x: ["1", "22"] } as never)).toBe(2 + 3 + 32 + (1 + 1 + 32) + (1 + 2 + 32));
+  });
+});

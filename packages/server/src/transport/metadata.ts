@@ -1,0 +1,181 @@
+/*
+ * gRPC metadata on HTTP/2 headers (PROTOCOL-HTTP2.md "Custom-Metadata"): ASCII values as they are,
+ * keys ending in `-bin` base64-encoded (padded or not; several values joined with ","). The
+ * headers the protocol itself uses (pseudo-headers, content-type, te, grpc-timeout, grpc-encoding,
+ * grpc-accept-encoding, …) are not metadata and are never shown to a handler.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+
+/** Request headers that belong to the protocol, not to the application. */
+const RESERVED_REQUEST = new Set([
+  "content-type",
+  "te",
+  "grpc-timeout",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+  "accept-encoding",
+  "content-length",
+  "connection",
+  "host",
+  "transfer-encoding",
+  "keep-alive",
+  "upgrade",
+  "proxy-connection",
+]);
+
+/**
+ * Keys a handler may not set on response headers or trailers (the transport owns them).
+ * `grpc-status-details-bin` is allowed: rich error details travel in the trailer metadata.
+ */
+const RESERVED_RESPONSE = new Set([
+  "content-type",
+  "te",
+  "grpc-status",
+  "grpc-message",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+  "grpc-timeout",
+  "content-length",
+  "connection",
+  "transfer-encoding",
+  "keep-alive",
+  "upgrade",
+]);
+
+const VALID_KEY = /^[0-9a-z_.-]+$/;
+const VALID_ASCII_VALUE = /^[\x20-\x7e]*$/;
+
+export type MetadataValue = string | Buffer;
+
+function isMetadataKey(key: string): boolean {
+  return key.charCodeAt(0) !== 58 /* ":" */ && !RESERVED_REQUEST.has(key);
+}
+
+function values(key: string, raw: string | string[]): MetadataValue[] {
+  const list = typeof raw === "string" ? [raw] : raw;
+  if (!key.endsWith("-bin")) return list;
+  const out: MetadataValue[] = [];
+  for (const value of list) for (const part of value.split(",")) out.push(Buffer.from(part.trim(), "base64"));
+  return out;
+}
+
+/**
+ * Request metadata, read from Node's header object on demand: a lookup reads one header, and
+ * the full map (every value of every key, in arrival order) is built only when something lists it.
+ */
+export class RequestMetadata {
+  private map: Map<string, MetadataValue[]> | undefined = undefined;
+
+  constructor(private readonly headers: IncomingHttpHeaders = {}) {}
+
+  /** Metadata of a request, from Node's header object. */
+  static fromHeaders(headers: IncomingHttpHeaders): RequestMetadata {
+    return new RequestMetadata(headers);
+  }
+
+  /** Every key with its values. */
+  get entries(): Map<string, MetadataValue[]> {
+    if (this.map === undefined) {
+      this.map = new Map();
+      for (const key in this.headers) {
+        const raw = this.headers[key];
+        if (raw !== undefined && isMetadataKey(key)) this.map.set(key, values(key, raw));
+      }
+    }
+    return this.map;
+  }
+
+  /** Every value of `key` (empty when absent). */
+  get(key: string): MetadataValue[] {
+    if (this.map !== undefined) return this.map.get(key) ?? [];
+    const raw = this.headers[key];
+    return raw === undefined || !isMetadataKey(key) ? [] : values(key, raw);
+  }
+
+  /** The first value of each key (grpc-js's `getMap()` shape). */
+  getMap(): Record<string, MetadataValue> {
+    const out: Record<string, MetadataValue> = {};
+    for (const [key, list] of this.entries) if (list.length > 0) out[key] = list[0]!;
+    return out;
+  }
+
+  /**
+   * Size of the metadata as HTTP/2 counts it (name + value + 32 per entry; `-bin` values as
+   * sent, base64), without building the map.
+   */
+  byteSize(): number {
+    let n = 0;
+    for (const key in this.headers) {
+      const raw = this.headers[key];
+      if (raw === undefined || !isMetadataKey(key)) continue;
+      if (typeof raw === "string") n += key.length + raw.length + 32;
+      else for (const v of raw) n += key.length + v.length + 32;
+    }
+    return n;
+  }
+}
+
+/**
+ * Size of request headers as HTTP/2 counts them (RFC 9113 §6.5.2): name + value + 32 per field,
+ * pseudo-headers included.
+ */
+export function headerListBytes(headers: IncomingHttpHeaders): number {
+  let n = 0;
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (typeof value === "string") n += key.length + value.length + 32;
+    else for (const v of value) n += key.length + v.length + 32;
+  }
+  return n;
+}
+
+/**
+ * Adds `entries` (nice-grpc metadata or plain pairs) to outgoing `headers`. Reserved keys, keys
+ * that are not valid header names and ASCII values with characters HTTP/2 cannot carry are
+ * dropped (Node would otherwise throw in the middle of the response) and reported via `onDrop`.
+ */
+export function addMetadataHeaders(
+  headers: OutgoingHttpHeaders,
+  entries: Iterable<[string, readonly (string | Uint8Array)[]]>,
+  onDrop?: (key: string) => void,
+): void {
+  for (const [rawKey, values] of entries) {
+    const key = rawKey.toLowerCase();
+    if (RESERVED_RESPONSE.has(key) || !VALID_KEY.test(key)) {
+      onDrop?.(key);
+      continue;
+    }
+    const binary = key.endsWith("-bin");
+    const out: string[] = [];
+    for (const value of values) {
+      if (binary) {
+        const bytes = typeof value === "string" ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        out.push(bytes.toString("base64"));
+      } else {
+        const text = typeof value === "string" ? value : Buffer.from(value).toString("latin1");
+        if (!VALID_ASCII_VALUE.test(text)) {
+          onDrop?.(key);
+          continue;
+        }
+        out.push(text);
+      }
+    }
+    if (out.length === 0) continue;
+    const previous = headers[key];
+    if (previous === undefined) headers[key] = out.length === 1 ? out[0] : out;
+    else headers[key] = [...(Array.isArray(previous) ? previous : [String(previous)]), ...out];
+  }
+}
+
+/** Size of outgoing headers as HTTP/2 counts them (name + value + 32 per field). */
+export function outgoingHeaderBytes(headers: OutgoingHttpHeaders): number {
+  let n = 0;
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) n += key.length + String(v).length + 32;
+    else n += key.length + String(value).length + 32;
+  }
+  return n;
+}
