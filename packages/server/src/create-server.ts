@@ -9,6 +9,7 @@ import { type DestinationStream, type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { OrgCallContext } from "./context.js";
 import { HealthStatuses } from "./health.js";
+import { splitHostPort } from "./internal/address.js";
 import { CallControl } from "./internal/call-control.js";
 import { createGrpcServer, type GrpcServer } from "./internal/grpc-server.js";
 import { ServerMetrics } from "./internal/metrics.js";
@@ -302,7 +303,14 @@ export function createServer(options: ServerOptions = {}): OrgServer {
       health.serving(services.map((e) => e.name));
       if (options.handleSignals ?? true) installSignalHandlers();
       logger.info(
-        { port, metricsPort, services: services.map((e) => e.name), reflection, tls: options.tls !== undefined },
+        {
+          host: splitHostPort(address, "listenAddress").host,
+          port,
+          metricsPort,
+          services: services.map((e) => e.name),
+          reflection,
+          tls: options.tls !== undefined,
+        },
         "grpc server listening",
       );
       return port;

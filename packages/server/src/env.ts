@@ -62,9 +62,9 @@ class EnvReader {
     throw new Error(`${name}: expected ${expected}, got "${value}"`);
   }
 
-  address(name: string): string | undefined {
+  address(name: string, example: string): string | undefined {
     const value = this.raw(name);
-    if (value !== undefined) splitHostPort(value, name);
+    if (value !== undefined) splitHostPort(value, name, example);
     return value;
   }
 
@@ -134,9 +134,9 @@ function setIf<K extends keyof ServerOptions>(target: ServerOptions, key: K, val
 export function serverOptionsFromEnv(env: Env = process.env): ServerOptions {
   const r = new EnvReader(env);
   const o: ServerOptions = {};
-  setIf(o, "listenAddress", r.address("GRPC_LISTEN"));
+  setIf(o, "listenAddress", r.address("GRPC_LISTEN", "0.0.0.0:50051"));
   setIf(o, "logLevel", r.oneOf<LevelWithSilent>("LOG_LEVEL", LEVELS));
-  setIf(o, "metricsListen", r.address("METRICS_LISTEN"));
+  setIf(o, "metricsListen", r.address("METRICS_LISTEN", "0.0.0.0:9464"));
   const reflection = r.bool("GRPC_REFLECTION");
   if (reflection !== undefined) o.reflection = reflection;
   else if (r.raw("NODE_ENV") === "production") o.reflection = false;

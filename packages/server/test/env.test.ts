@@ -75,8 +75,8 @@ describe("serverOptionsFromEnv", () => {
   });
 
   it.each([
-    [{ GRPC_LISTEN: "localhost" }, /^GRPC_LISTEN: expected host:port/],
-    [{ METRICS_LISTEN: "9464" }, /^METRICS_LISTEN: expected host:port/],
+    [{ GRPC_LISTEN: "localhost" }, /^GRPC_LISTEN: expected host:port \(e\.g\. 0\.0\.0\.0:50051\), got "localhost"/],
+    [{ METRICS_LISTEN: "9464" }, /^METRICS_LISTEN: expected host:port \(e\.g\. 0\.0\.0\.0:9464\), got "9464"/],
     [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"/],
     [{ GRPC_REFLECTION: "maybe" }, /^GRPC_REFLECTION: expected true or false, got "maybe"/],
     [{ GRPC_SHUTDOWN_GRACE_MS: "10s" }, /^GRPC_SHUTDOWN_GRACE_MS: expected an integer >= 0, got "10s"/],

@@ -27,6 +27,9 @@ describe("users-service command", () => {
     expect(entries.find((e) => e.msg === "users service ready")?.usersDb).toBe(join(dir, "data", "users.db"));
     const listening = entries.find((e) => e.msg === "grpc server listening");
     expect(listening.reflection).toBe(true);
+    // The line says where it listens, host and port, not the port alone.
+    expect(listening.host).toBe("127.0.0.1");
+    expect(listening.port).toBeGreaterThan(0);
     expect(listening.services).toEqual(["org.users.v1.UsersService"]);
     const metrics = await fetch(`http://127.0.0.1:${listening.metricsPort}/metrics`);
     expect(metrics.status).toBe(200);

@@ -5,7 +5,7 @@ import { splitHostPort } from "./address.js";
 
 /** Serves `GET /metrics` from `registry` on `address` (`host:port`); resolves the bound port. */
 export async function serveMetrics(registry: Registry, address: string): Promise<{ server: Server; port: number }> {
-  const { host, port } = splitHostPort(address, "metricsListen");
+  const { host, port } = splitHostPort(address, "metricsListen", "0.0.0.0:9464");
   const server = createServer((req, res) => {
     if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
