@@ -34,9 +34,9 @@ describe("ci.yml", () => {
     expect(Object.keys(ci.on)).toEqual(expect.arrayContaining(["pull_request", "push"]));
   });
 
-  it("tests on Node 20, 22 and 24 with the README's checks", () => {
+  it("tests on the maintained Node lines, 22, 24 and 26, with the README's checks", () => {
     const test = ci.jobs.test as Job;
-    expect(test.strategy?.matrix?.node).toEqual([20, 22, 24]);
+    expect(test.strategy?.matrix?.node).toEqual([22, 24, 26]);
     // `npm test` is `npm run bootstrap && pnpm run check`; CI installs with pnpm, then runs the same check.
     expect(rootScripts.test).toContain("pnpm run check");
     expect(runs(test)).toContain("pnpm install --frozen-lockfile");
