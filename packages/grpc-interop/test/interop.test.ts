@@ -16,12 +16,12 @@ const dist = (file: string) => fileURLToPath(new URL(`../dist/${file}`, import.m
 
 /**
  * Cases that cannot pass against @org/server today, with the error they end with. Each is asserted
- * to fail exactly so: when the server learns the per-message compressed flag (the node:http2
- * transport), these assertions fail and the entries must go.
+ * to fail exactly so: if handlers ever get the per-message compressed flag, these assertions fail
+ * and the entries must go.
  */
 const KNOWN_FAILURES: Partial<Record<CaseName, { why: string; error: string }>> = {
   client_compressed_unary: {
-    why: "@org/server (nice-grpc on grpc-js) cannot see whether a request message was compressed, so it cannot refuse the uncompressed probe with expect_compressed=true",
+    why: "@org/server hands handlers the decoded message only (nice-grpc's CallContext has no compressed flag), so it cannot refuse the uncompressed probe with expect_compressed=true",
     error: "probe (uncompressed request with expect_compressed=true): expected status INVALID_ARGUMENT, the call succeeded",
   },
   client_compressed_streaming: {
