@@ -3,14 +3,13 @@
 import { randomUUID } from "node:crypto";
 import { Channel, type ChannelOptions, Client as GrpcClient } from "@grpc/grpc-js";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { RetryBudget, TokenSource } from "@org/client-core";
 import { type Client, type ClientFactory, type ClientMiddleware, type CompatServiceDefinition, createClientFactory } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import type { ClientOptions, OrgCallOptions } from "./client-options.js";
 import type { ChainCallOptions, MethodPolicy } from "./internal/call-options.js";
 import { createCredentials } from "./internal/credentials.js";
-import { RetryBudget } from "./internal/retry-budget.js";
 import { resolveTarget } from "./internal/target.js";
-import { TokenSource } from "./internal/token-source.js";
 import { unaryMethods } from "./internal/unary-call.js";
 import { DeadlineChannel } from "./internal/wire-deadline.js";
 import { attemptMiddleware } from "./middleware/attempt.js";
