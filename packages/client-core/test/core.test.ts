@@ -46,6 +46,36 @@ describe("decodeStatusDetails + CallError", () => {
     expect(error.requestId).toBe("req-42");
   });
 
+  it("decodes exactly what nice-grpc-error-details' own decoders produce", () => {
+    const badRequest = BadRequest.encode(
+      BadRequest.fromPartial({
+        fieldViolations: [
+          { field: "a", description: "b" },
+          { field: "c", description: "" },
+        ],
+      }),
+    ).finish();
+    const retryInfo = RetryInfo.encode(RetryInfo.fromPartial({ retryDelay: { seconds: 3, nanos: 5 } })).finish();
+    const errorInfo = ErrorInfo.encode(ErrorInfo.fromPartial({ reason: "R", domain: "D", metadata: { k1: "v1", k2: "" } })).finish();
+    const other = new Uint8Array([8, 1]);
+    const trailers = Metadata();
+    trailers.set(
+      "grpc-status-details-bin",
+      statusBytes(Status.UNAVAILABLE, "x", [
+        pack("google.rpc.BadRequest", badRequest),
+        pack("google.rpc.RetryInfo", retryInfo),
+        pack("google.rpc.ErrorInfo", errorInfo),
+        pack("google.rpc.DebugInfo", other),
+      ]),
+    );
+    expect(decodeStatusDetails(trailers)).toEqual([
+      BadRequest.decode(badRequest),
+      RetryInfo.decode(retryInfo),
+      ErrorInfo.decode(errorInfo),
+      Any.fromPartial({ typeUrl: "type.googleapis.com/google.rpc.DebugInfo", value: other }),
+    ]);
+  });
+
   it("returns undefined for malformed details instead of throwing", () => {
     const trailers = Metadata();
     trailers.set("grpc-status-details-bin", new Uint8Array([26, 200]));
