@@ -9,7 +9,7 @@ import { DEFAULT_GRPC_LISTEN } from "../src/config.js";
 
 const file = fileURLToPath(new URL("../deploy/envoy/envoy.yaml", import.meta.url));
 const parsed = parseDocument(readFileSync(file, "utf8"));
-// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field below
+// Parsed YAML, checked field by field below.
 const config: any = parsed.toJS();
 const listener = config.static_resources.listeners[0];
 const hcm = listener.filter_chains[0].filters[0].typed_config;
