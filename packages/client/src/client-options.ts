@@ -1,17 +1,11 @@
 // Options of `createClient` and of each call.
+
+import type { CallError } from "@org/client-core";
 import type { CallOptions, ChannelOptions, Client, CompatServiceDefinition, Status } from "nice-grpc";
-import type { CallError } from "./call-error.js";
 
-/** What an async token provider returns. */
-export interface AccessToken {
-  /** The bearer token, sent as `authorization: Bearer <token>`. */
-  token: string;
-  /** When the token stops being valid; it is refreshed 30 s before. Default: never expires. */
-  expiresAt?: Date | number | undefined;
-}
+export type { AccessToken, TokenProvider } from "@org/client-core";
 
-/** Returns a fresh access token; called once, then again only near expiry or after UNAUTHENTICATED. */
-export type TokenProvider = () => Promise<AccessToken>;
+import type { TokenProvider } from "@org/client-core";
 
 /** TLS settings. */
 export interface TlsOptions {

@@ -1,5 +1,4 @@
-export { Metadata, Status } from "nice-grpc-common";
-export type { BadRequestDetails, ErrorInfoDetails, FieldViolation, RetryInfoDetails } from "./call-error.js";
+export type { BadRequestDetails, ErrorInfoDetails, FieldViolation, RetryInfoDetails } from "@org/client-core";
 export {
   CallError,
   isAborted,
@@ -11,7 +10,8 @@ export {
   isPermissionDenied,
   isUnauthenticated,
   isUnavailable,
-} from "./call-error.js";
+} from "@org/client-core";
+export { Metadata, Status } from "nice-grpc-common";
 export type {
   AccessToken,
   ClientOptions,

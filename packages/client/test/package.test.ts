@@ -1,4 +1,4 @@
-// Installs the packed @org/api and @org/client tarballs with plain npm into a fresh project outside
+// Installs the packed @org/api, @org/client-core and @org/client tarballs with plain npm into a fresh project outside
 // the workspace, type-checks a consumer (the README's quick start), and runs ESM and CommonJS
 // scripts against a live server.
 import { execFile } from "node:child_process";
@@ -24,13 +24,14 @@ let server: TestServer;
 const env = () => ({ ...process.env, USERS_TARGET: server.address });
 
 beforeAll(async () => {
-  for (const p of ["api", "client"]) {
+  for (const p of ["api", "client-core", "client"]) {
     if (!existsSync(join(root, "packages", p, "dist"))) throw new Error(`build @org/${p} first (pnpm build)`);
   }
   dir = await mkdtemp(join(tmpdir(), "org-client-consumer-"));
-  for (const p of ["api", "client"]) await run(pnpm, ["pack", "--pack-destination", dir], { cwd: join(root, "packages", p) });
+  for (const p of ["api", "client-core", "client"])
+    await run(pnpm, ["pack", "--pack-destination", dir], { cwd: join(root, "packages", p) });
   const tarballs = (await readdir(dir)).filter((f) => f.endsWith(".tgz")).map((f) => `./${f}`);
-  expect(tarballs).toHaveLength(2);
+  expect(tarballs).toHaveLength(3);
   await writeFile(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs, "@types/node@20.19.43"], {
     cwd: dir,

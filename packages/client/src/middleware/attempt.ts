@@ -3,10 +3,9 @@
 // into a CallError carrying the decoded rich details. Unary calls go to grpc-js directly (see
 // internal/unary-call.ts); streams through nice-grpc.
 import type { Client as GrpcClient, Metadata as GrpcMetadata } from "@grpc/grpc-js";
+import { CallError, decodeStatusDetails } from "@org/client-core";
 import { type CallOptions, ClientError, type ClientMiddleware, type ClientMiddlewareCall, type Metadata } from "nice-grpc-common";
-import { CallError } from "../call-error.js";
 import type { ChainCallOptions } from "../internal/call-options.js";
-import { decodeStatusDetails } from "../internal/status-details.js";
 import { callUnary, fromGrpcMetadata, type UnaryMethod } from "../internal/unary-call.js";
 import { setPendingDeadline } from "../internal/wire-deadline.js";
 

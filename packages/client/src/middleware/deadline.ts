@@ -3,8 +3,8 @@
 // incoming call's cancellation, optionally waits for the channel, and makes every failure a
 // CallError.
 import { type Channel, connectivityState } from "@grpc/grpc-js";
+import { CallError, toCallError } from "@org/client-core";
 import { type ClientMiddleware, Status } from "nice-grpc-common";
-import { CallError, toCallError } from "../call-error.js";
 import type { ChainCallOptions, MethodPolicy } from "../internal/call-options.js";
 import { incomingCallScope } from "../internal/incoming-call-scope.js";
 

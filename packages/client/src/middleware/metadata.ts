@@ -1,9 +1,10 @@
 // Adds the client's static metadata and the bearer token to each call (once per call, before the
 // retry middleware, so all attempts carry the same values).
+
+import type { TokenSource } from "@org/client-core";
+import { CallError } from "@org/client-core";
 import { type ClientMiddleware, Metadata, Status } from "nice-grpc-common";
-import { CallError } from "../call-error.js";
 import type { ChainCallOptions } from "../internal/call-options.js";
-import type { TokenSource } from "../internal/token-source.js";
 
 export interface MetadataMiddlewareOptions {
   metadata: Record<string, string> | undefined;

@@ -4,12 +4,12 @@
 // server's RetryInfo delay, a retry budget, and server-streaming retries before the first message.
 
 import { trace } from "@opentelemetry/api";
+import type { RetryBudget } from "@org/client-core";
+import { CallError } from "@org/client-core";
 import { delay } from "abort-controller-x";
 import { type CallOptions, type ClientMiddleware, type ClientMiddlewareCall, Status } from "nice-grpc-common";
-import { CallError } from "../call-error.js";
 import type { RetryEvent } from "../client-options.js";
 import type { ChainCallOptions } from "../internal/call-options.js";
-import type { RetryBudget } from "../internal/retry-budget.js";
 
 export interface RetryPolicy {
   maxAttempts: number;

@@ -1,6 +1,16 @@
 // Bearer tokens: a static string, or an async provider whose token is cached until shortly before
 // it expires. Concurrent calls share one refresh.
-import type { TokenProvider } from "../client-options.js";
+
+/** What an async token provider returns. */
+export interface AccessToken {
+  /** The bearer token, sent as `authorization: Bearer <token>`. */
+  token: string;
+  /** When the token stops being valid; it is refreshed 30 s before. Default: never expires. */
+  expiresAt?: Date | number | undefined;
+}
+
+/** Returns a fresh access token; called once, then again only near expiry or after UNAUTHENTICATED. */
+export type TokenProvider = () => Promise<AccessToken>;
 
 /** Tokens are refreshed this long before they expire. */
 export const REFRESH_BEFORE_EXPIRY_MS = 30_000;

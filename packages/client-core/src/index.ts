@@ -1,0 +1,26 @@
+// Transport-independent parts shared by @org/client (grpc-js) and @org/client-web (fetch):
+// the error type and its decoded details, retry throttling, bearer tokens.
+export type {
+  BadRequestDetails,
+  CallErrorInit,
+  ErrorInfoDetails,
+  FieldViolation,
+  RetryInfoDetails,
+} from "./call-error.js";
+export {
+  CallError,
+  isAborted,
+  isAlreadyExists,
+  isCancelled,
+  isDeadlineExceeded,
+  isInvalidArgument,
+  isNotFound,
+  isPermissionDenied,
+  isUnauthenticated,
+  isUnavailable,
+  toCallError,
+} from "./call-error.js";
+export { RetryBudget } from "./retry-budget.js";
+export { decodeStatusDetails } from "./status-details.js";
+export type { AccessToken, TokenProvider } from "./token-source.js";
+export { REFRESH_BEFORE_EXPIRY_MS, TokenSource } from "./token-source.js";

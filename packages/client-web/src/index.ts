@@ -1,0 +1,24 @@
+export type {
+  AccessToken,
+  BadRequestDetails,
+  ErrorInfoDetails,
+  FieldViolation,
+  RetryInfoDetails,
+  TokenProvider,
+} from "@org/client-core";
+export {
+  CallError,
+  isAborted,
+  isAlreadyExists,
+  isCancelled,
+  isDeadlineExceeded,
+  isInvalidArgument,
+  isNotFound,
+  isPermissionDenied,
+  isUnauthenticated,
+  isUnavailable,
+} from "@org/client-core";
+export { Metadata, Status } from "nice-grpc-common";
+export type { UsersWebClient, WebClient } from "./create-web-client.js";
+export { createUsersWebClient, createWebClient } from "./create-web-client.js";
+export type { WebCallOptions, WebClientOptions, WebMethodOptions, WebRetryEvent, WebRetryOptions } from "./options.js";

@@ -1,0 +1,60 @@
+// Innermost: one attempt over fetch. Adds the request headers (grpc-timeout for what is left of the
+// deadline, authorization, the client's metadata, W3C trace context from the global OpenTelemetry
+// propagator), and turns whatever nice-grpc-web throws into a CallError with the details decoded
+// from the trailers. A fetch that fails before any response header (connection refused, DNS, CORS
+// refusal) becomes UNAVAILABLE, as gRPC reports a connection that could not be made.
+import { context, propagation } from "@opentelemetry/api";
+import { CallError, decodeStatusDetails, type TokenSource } from "@org/client-core";
+import { ClientError, type ClientMiddleware, Metadata, Status } from "nice-grpc-common";
+import type { ChainCallOptions } from "../internal/call-state.js";
+import { encodeGrpcTimeout } from "../internal/grpc-timeout.js";
+
+export interface AttemptSetup {
+  metadata: Record<string, string> | undefined;
+  tokens: TokenSource | undefined;
+  tracing: boolean;
+}
+
+const metadataSetter = {
+  set(carrier: Metadata, key: string, value: string) {
+    carrier.set(key, value);
+  },
+};
+
+export function attemptMiddleware(setup: AttemptSetup): ClientMiddleware<ChainCallOptions> {
+  return async function* attemptMiddleware(call, options) {
+    const { deadlineAt, deadlineMs: _ms, deadline: _d, retry: _r, maxAttempts: _m, ...rest } = options;
+    const metadata = Metadata(options.metadata);
+    for (const [key, value] of Object.entries(setup.metadata ?? {})) if (!metadata.has(key)) metadata.set(key, value);
+    if (setup.tokens !== undefined && !metadata.has("authorization")) metadata.set("authorization", await setup.tokens.get());
+    if (setup.tracing) propagation.inject(context.active(), metadata, metadataSetter);
+    if (deadlineAt !== undefined) {
+      const remaining = deadlineAt - Date.now();
+      if (remaining <= 0) throw new CallError(call.method.path, Status.DEADLINE_EXCEEDED, "Deadline exceeded before the call started");
+      metadata.set("grpc-timeout", encodeGrpcTimeout(remaining));
+    }
+    let header: Metadata | undefined;
+    let trailers: Metadata | undefined;
+    try {
+      return yield* call.next(call.request, {
+        ...rest,
+        metadata,
+        onHeader(value) {
+          header = value;
+          options.onHeader?.(value);
+        },
+        onTrailer(value) {
+          trailers = value;
+          options.onTrailer?.(value);
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ClientError)) throw error;
+      if (error.code === Status.UNAUTHENTICATED) setup.tokens?.invalidate();
+      const unreachable = header === undefined && error.code === Status.UNKNOWN && error.details.startsWith("Transport error");
+      const code = unreachable ? Status.UNAVAILABLE : error.code;
+      const details = unreachable ? `The service is unreachable: ${error.details}` : error.details;
+      throw new CallError(call.method.path, code, details, { trailers, header, details: decodeStatusDetails(trailers), cause: error });
+    }
+  };
+}
