@@ -4,7 +4,7 @@ import { ServerError, Status } from "nice-grpc";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CallError, createUsersClient } from "../src/index.js";
-import { cleanupStack, startUsersServer, user } from "./support/users-server.js";
+import { cleanupStack, hang, startUsersServer, user } from "./support/users-server.js";
 
 const cleanup = cleanupStack();
 afterEach(cleanup.run);
@@ -79,6 +79,17 @@ describe("client metrics", () => {
     const stream = 'grpc_type="server_stream",grpc_service="org.users.v1.UsersService",grpc_method="StreamUsers"';
     expect(sample(text, "grpc_client_started_total", stream)).toBe(1);
     expect(sample(text, "grpc_client_handled_total", `${stream},grpc_code="OK"`)).toBe(1);
+  });
+
+  it("sit outside the deadline (middleware order): a call that runs out of time counts as DEADLINE_EXCEEDED", async () => {
+    const server = cleanup.add(await startUsersServer({ getUser: (_req, { signal }) => hang(signal) }));
+    const registry = new Registry();
+    const users = cleanup.add(createUsersClient({ target: server.address, metricsRegistry: registry }));
+    const error = await users.getUser({ id: "u1" }, { deadlineMs: 50 }).catch((e: unknown) => e);
+    expect((error as CallError).code).toBe(Status.DEADLINE_EXCEEDED);
+    const text = await registry.metrics();
+    expect(sample(text, "grpc_client_handled_total", `${getUser},grpc_code="DEADLINE_EXCEEDED"`)).toBe(1);
+    expect(sample(text, "grpc_client_handling_seconds_sum", getUser)).toBeGreaterThanOrEqual(0.04);
   });
 
   it("lets two clients share a registry, and records nothing without one", async () => {
