@@ -18,7 +18,7 @@ const addedFields = [
 const addedEnum = "\n// A billing tier.\nenum Tier {\n  TIER_UNSPECIFIED = 0;\n  TIER_FREE = 1;\n  TIER_PAID = 2;\n}\n";
 
 // In build order: each package's @org dependencies come before it.
-const packages = ["api", "server", "client", "testing", "users-service", "bench"] as const;
+const packages = ["api", "client-core", "server", "client", "client-web", "testing", "users-service", "bench"] as const;
 
 describe("a field added to User", () => {
   let copy: RepoCopy;
@@ -60,10 +60,14 @@ describe("a field added to User", () => {
       expect(generated).toContain(field);
     }
 
-    await runOk(bin("api", "tsup"), [], { cwd: dir("api"), env: env() });
+    await Promise.all([
+      runOk(bin("api", "tsup"), [], { cwd: dir("api"), env: env() }),
+      runOk(bin("client-core", "tsup"), [], { cwd: dir("client-core"), env: env() }),
+    ]);
     await runOk(bin("server", "tsup"), [], { cwd: dir("server"), env: env() });
     await Promise.all([
       runOk(bin("client", "tsup"), [], { cwd: dir("client"), env: env() }),
+      runOk(bin("client-web", "tsup"), [], { cwd: dir("client-web"), env: env() }),
       runOk(bin("api", "tsc"), ["--noEmit"], { cwd: dir("api"), env: env() }),
     ]);
     await runOk(bin("testing", "tsup"), [], { cwd: dir("testing"), env: env() });

@@ -5,9 +5,9 @@
 // prom-client is an optional peer dependency: it is loaded only when a client is given a registry,
 // so a client without metrics does not need it installed.
 import { createRequire } from "node:module";
+import { CallError } from "@org/client-core";
 import { type ClientMiddleware, type ClientMiddlewareCall, type MethodDescriptor, Status } from "nice-grpc-common";
 import type { Counter, Histogram, Registry } from "prom-client";
-import { CallError } from "../call-error.js";
 import type { MetricsRegistry } from "../client-options.js";
 import type { ChainCallOptions } from "../internal/call-options.js";
 
