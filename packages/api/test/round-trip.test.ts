@@ -17,7 +17,8 @@ import {
   WatchUsersResponse,
 } from "../src/org/users/v1/index.js";
 
-const fullUser: User = {
+// `User.create` so that a field added to the proto does not break this file (issue 16, point 3).
+const fullUser: User = User.create({
   id: "u_1",
   name: "Ada Lovelace",
   email: "ada@example.org",
@@ -29,7 +30,7 @@ const fullUser: User = {
   updateTime: new Date("2024-02-29T23:59:59.999Z"),
   etag: "W/1",
   loginCount: 2n ** 60n + 7n,
-};
+});
 
 describe("User", () => {
   it("round-trips every field kind", () => {

@@ -65,6 +65,15 @@ export interface MethodOptions {
   retry?: boolean | undefined;
 }
 
+/**
+ * What the client needs of a prom-client `Registry` (a `new Registry()` from prom-client is one).
+ * Declared here so that the client's types do not require prom-client, an optional peer dependency.
+ */
+export interface MetricsRegistry {
+  getSingleMetric(name: string): unknown;
+  registerMetric(metric: never): void;
+}
+
 /** Options of `createClient` / `createUsersClient`. */
 export interface ClientOptions<S extends CompatServiceDefinition = CompatServiceDefinition> {
   /**
@@ -90,6 +99,12 @@ export interface ClientOptions<S extends CompatServiceDefinition = CompatService
   retry?: RetryOptions | false | undefined;
   /** OpenTelemetry spans (logical call + one per attempt) and W3C context propagation. Default: true. */
   tracing?: boolean | undefined;
+  /**
+   * prom-client registry that receives the client metrics (`grpc_client_started_total`,
+   * `grpc_client_handled_total`, `grpc_client_handling_seconds`, `grpc_client_retries_total`); needs
+   * the optional peer dependency prom-client. Clients may share a registry. Default: no metrics.
+   */
+  metricsRegistry?: MetricsRegistry | undefined;
   /** Wait (within the call's deadline) for the channel to connect instead of failing fast with UNAVAILABLE. Default: false. */
   waitForReady?: boolean | undefined;
   /** Bound on one connection attempt (TCP + TLS + HTTP/2 settings), in milliseconds. Default: 10000. */

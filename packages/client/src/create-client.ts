@@ -16,6 +16,7 @@ import { DeadlineChannel } from "./internal/wire-deadline.js";
 import { attemptMiddleware } from "./middleware/attempt.js";
 import { deadlineMiddleware } from "./middleware/deadline.js";
 import { metadataMiddleware } from "./middleware/metadata.js";
+import { createClientMetrics } from "./middleware/metrics.js";
 import { NEVER_RETRYABLE, retryMiddleware } from "./middleware/retry.js";
 import { attemptSpanMiddleware, logicalCallSpanMiddleware } from "./middleware/tracing.js";
 
@@ -126,13 +127,16 @@ export function createClient<S extends CompatServiceDefinition>(definition: S, o
         };
   const tokens = options.token === undefined ? undefined : new TokenSource(options.token);
   const tracing = options.tracing ?? true;
+  const metrics = options.metricsRegistry === undefined ? undefined : createClientMetrics(options.metricsRegistry);
 
-  // The chain, outermost first: deadline → logical span → metadata/auth → retry → attempt span →
+  // The chain, outermost first: metrics → deadline → logical span → metadata/auth → retry → attempt span →
   // attempt. nice-grpc makes the *last* `use`d client middleware the outermost,
-  // so the list is applied in reverse.
-  const chain: ClientMiddleware<ChainCallOptions>[] = [
-    deadlineMiddleware({ policies, waitForReadyChannel: options.waitForReady ? rawChannel : undefined }),
-  ];
+  // so the list is applied in reverse. Metrics are outermost so that they time and count the
+  // logical call whatever ends it, the deadline included; unary calls take this chain too (only
+  // the innermost attempt middleware goes to grpc-js directly).
+  const chain: ClientMiddleware<ChainCallOptions>[] = [];
+  if (metrics !== undefined) chain.push(metrics.middleware);
+  chain.push(deadlineMiddleware({ policies, waitForReadyChannel: options.waitForReady ? rawChannel : undefined }));
   if (tracing) chain.push(logicalCallSpanMiddleware());
   if (tokens !== undefined || options.metadata !== undefined) {
     chain.push(metadataMiddleware({ metadata: options.metadata, tokens }));
@@ -145,7 +149,13 @@ export function createClient<S extends CompatServiceDefinition>(definition: S, o
         maxDelayMs: retry.maxDelayMs,
         retryableCodes: validateRetryCodes(retry.retryableCodes),
         budget: retry.budget === false ? undefined : new RetryBudget(retry.budget.maxTokens, retry.budget.tokenRatio),
-        onRetry: retry.onRetry,
+        onRetry:
+          metrics === undefined
+            ? retry.onRetry
+            : (event) => {
+                metrics.retried(event.path);
+                retry.onRetry?.(event);
+              },
       }),
     );
   }

@@ -16,6 +16,7 @@ export type {
   AccessToken,
   ClientOptions,
   MethodOptions,
+  MetricsRegistry,
   OrgCallOptions,
   RetryEvent,
   RetryOptions,

@@ -77,6 +77,37 @@ describe("auth: JWT with a shared secret", () => {
     expect(callLines(t.logs).find((l) => l.code === "PERMISSION_DENIED")?.principal).toBe("v");
   });
 
+  it("puts the refusal's reason in the call's log line, and only for auth refusals", async () => {
+    const t = await startServer({
+      auth: { jwt: { secret: SECRET }, authorize: (_principal, method) => method.method !== "CreateUser" },
+    });
+    const expired = await hs256({ sub: "a" }, { exp: Math.floor(Date.now() / 1000) - 3600 });
+    const ok = await hs256({ sub: "v" });
+    await rejection(() =>
+      t.client.getUser({ id: "1" }, { metadata: Metadata({ authorization: `Bearer ${expired}`, "x-request-id": "r-expired" }) }),
+    );
+    await rejection(() => t.client.getUser({ id: "1" }, { metadata: Metadata({ "x-request-id": "r-missing" }) }));
+    await rejection(() =>
+      t.client.createUser({ user: { name: "x" } }, { metadata: Metadata({ authorization: `Bearer ${ok}`, "x-request-id": "r-denied" }) }),
+    );
+    await rejection(() =>
+      t.client.getUser({ id: "missing" }, { metadata: Metadata({ authorization: `Bearer ${ok}`, "x-request-id": "r-nf" }) }),
+    );
+    await waitFor(() => callLines(t.logs).length === 4);
+    const byId = new Map(callLines(t.logs).map((l) => [l.requestId, l]));
+    expect(byId.get("r-expired")).toMatchObject({ code: "UNAUTHENTICATED", reason: "token expired" });
+    expect(byId.get("r-missing")?.reason).toMatch(/^missing bearer token/);
+    expect(byId.get("r-denied")).toMatchObject({
+      code: "PERMISSION_DENIED",
+      principal: "v",
+      reason: "permission denied: v may not call /org.users.v1.UsersService/CreateUser",
+    });
+    expect(byId.get("r-nf")?.code).toBe("NOT_FOUND");
+    expect(byId.get("r-nf")).not.toHaveProperty("reason");
+    // The token never reaches the log.
+    expect(JSON.stringify([...byId.values()])).not.toContain(expired.slice(-12));
+  });
+
   it("optional auth lets anonymous calls through but still rejects bad tokens", async () => {
     const t = await startServer({ auth: { jwt: { secret: SECRET }, optional: true } });
     const { user } = await t.client.getUser({ id: "context" });

@@ -24,6 +24,16 @@ describe("the per-call log line", () => {
       traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
     },
     { requestId: "x", method: '/we"ird\n.Svc/M', code: 17, durationMs: 1e-3, peer: "unknown", principal: "é🙂\u0001" },
+    {
+      requestId: "r-2",
+      method: "/a.B/C",
+      code: "PERMISSION_DENIED",
+      durationMs: 0.5,
+      peer: "p",
+      principal: "v",
+      reason: 'permission denied: v may not call "/a.B/C"\n',
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    },
   ];
 
   it("is byte-for-byte what pino writes for the same fields", () => {
@@ -37,6 +47,7 @@ describe("the per-call log line", () => {
           durationMs: c.durationMs,
           peer: c.peer,
           principal: c.principal,
+          reason: c.reason,
           traceId: c.traceId,
         },
         "grpc call",
@@ -49,6 +60,7 @@ describe("the per-call log line", () => {
         durationMs: c.durationMs,
         peer: c.peer,
         principal: c.principal,
+        reason: c.reason,
         traceId: c.traceId,
       });
       expect(withoutTime(fast.lines[0]!)).toBe(withoutTime(viaPino.lines[0]!));

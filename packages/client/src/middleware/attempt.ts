@@ -6,6 +6,7 @@ import type { Client as GrpcClient, Metadata as GrpcMetadata } from "@grpc/grpc-
 import { CallError, decodeStatusDetails } from "@org/client-core";
 import { type CallOptions, ClientError, type ClientMiddleware, type ClientMiddlewareCall, type Metadata } from "nice-grpc-common";
 import type { ChainCallOptions } from "../internal/call-options.js";
+import { tidyStatusMessage } from "../internal/grpc-js-message.js";
 import { callUnary, fromGrpcMetadata, type UnaryMethod } from "../internal/unary-call.js";
 import { setPendingDeadline } from "../internal/wire-deadline.js";
 
@@ -17,7 +18,7 @@ export interface AttemptMiddlewareOptions {
 }
 
 function callError(error: ClientError, header: Metadata | undefined, trailers: Metadata | undefined): CallError {
-  return new CallError(error.path, error.code, error.details, {
+  return new CallError(error.path, error.code, tidyStatusMessage(error.details), {
     trailers,
     header,
     details: decodeStatusDetails(trailers),

@@ -27,6 +27,8 @@ export interface CallLine {
   durationMs: number;
   peer: string;
   principal: string | undefined;
+  /** Why an UNAUTHENTICATED or PERMISSION_DENIED call was refused (what the client was told). */
+  reason?: string | undefined;
   traceId: string | undefined;
 }
 
@@ -65,6 +67,7 @@ export class CallLog {
     const i = this.internals;
     let s = `${i[lsCacheSym][line.levelValue]}${this.time()}${i[chindingsSym]},"requestId":${quote(line.requestId)}${line.methodAndCode},"durationMs":${line.durationMs},"peer":${quote(line.peer)}`;
     if (line.principal !== undefined) s += `,"principal":${quote(line.principal)}`;
+    if (line.reason !== undefined) s += `,"reason":${quote(line.reason)}`;
     if (line.traceId !== undefined) s += `,"traceId":${quote(line.traceId)}`;
     i[streamSym].write(s + this.messagePart + i[endSym]);
   }

@@ -92,6 +92,16 @@ function toClientError(err: unknown, context: InternalCallContext): unknown {
   return new ServerError(Status.INTERNAL, INTERNAL_MESSAGE);
 }
 
+/**
+ * Why an auth refusal happened, for the call's log line: the message the client got (the auth
+ * step's messages never contain the token). Other codes keep their message out of the log.
+ */
+function refusalReason(err: unknown): string | undefined {
+  return err instanceof ServerError && (err.code === Status.UNAUTHENTICATED || err.code === Status.PERMISSION_DENIED)
+    ? err.details
+    : undefined;
+}
+
 /** The status code a call ended with, as the client saw it. */
 function finalCode(err: unknown, context: InternalCallContext): number {
   if (err instanceof ServerError) return err.code;
@@ -203,7 +213,14 @@ export function core(options: CoreOptions): Core {
   }
 
   // ---- observe (end): one log line, metrics ----
-  function observe(m: MethodState, ctx: InternalCallContext, code: number, start: number, traceId: string | undefined): void {
+  function observe(
+    m: MethodState,
+    ctx: InternalCallContext,
+    code: number,
+    start: number,
+    traceId: string | undefined,
+    reason: string | undefined,
+  ): void {
     const record = ctx.call;
     if (record.forcedCode !== undefined) code = record.forcedCode;
     else if (code === Status.OK && ctx.cancelled) {
@@ -224,6 +241,7 @@ export function core(options: CoreOptions): Core {
         durationMs,
         peer: ctx.peer,
         principal: ctx.principal?.subject,
+        reason,
         traceId,
       });
       return;
@@ -236,6 +254,7 @@ export function core(options: CoreOptions): Core {
       peer: ctx.peer,
     };
     if (ctx.principal !== undefined) line.principal = ctx.principal.subject;
+    if (reason !== undefined) line.reason = reason;
     if (traceId !== undefined) line.traceId = traceId;
     if (record.internalError !== undefined) line.err = record.internalError;
     logger[level](line, CALL_MESSAGE);
@@ -261,7 +280,7 @@ export function core(options: CoreOptions): Core {
         if (span.isRecording()) traceId = span.spanContext().traceId; // for the log line
         endSpan(span, error, failed);
       }
-      observe(m, ctx, failed ? finalCode(error, ctx) : Status.OK, start, traceId);
+      observe(m, ctx, failed ? finalCode(error, ctx) : Status.OK, start, traceId, failed ? refusalReason(error) : undefined);
     } finally {
       if (failed) ctx.fail(error);
       else if (m.responseStream) ctx.finish();

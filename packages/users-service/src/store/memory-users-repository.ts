@@ -14,6 +14,7 @@ import type {
   UsersRepository,
   WriteOptions,
 } from "./users-repository.js";
+import { toUserRecord } from "./users-repository.js";
 
 export class MemoryUsersRepository implements UsersRepository {
   readonly #users = new Map<string, UserRecord>();
@@ -122,19 +123,13 @@ export class MemoryUsersRepository implements UsersRepository {
   #insert(id: string, fields: UserFields): UserRecord {
     this.#assertEmailFree(fields.email, undefined);
     const now = new Date();
-    const user: UserRecord = { ...structuredClone(fields), id, createTime: now, updateTime: now, etag: newEtag() };
+    const user = toUserRecord(fields, { id, createTime: now, updateTime: now, etag: newEtag() });
     this.#users.set(id, user);
     return user;
   }
 
   #replace(previous: UserRecord, fields: UserFields): UserRecord {
-    const user: UserRecord = {
-      ...structuredClone(fields),
-      id: previous.id,
-      createTime: previous.createTime,
-      updateTime: new Date(),
-      etag: newEtag(),
-    };
+    const user = toUserRecord(fields, { id: previous.id, createTime: previous.createTime, updateTime: new Date(), etag: newEtag() });
     this.#users.set(user.id, user);
     return user;
   }

@@ -18,6 +18,7 @@ import type {
   UsersRepository,
   WriteOptions,
 } from "./users-repository.js";
+import { toUserRecord } from "./users-repository.js";
 
 export interface SqliteUsersRepositoryOptions {
   /** File path, or ":memory:". Parent directories are created. */
@@ -39,19 +40,18 @@ interface UserRow {
 }
 
 function rowToUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    email: row.email,
-    role: Number(row.role),
-    address: row.address === null ? undefined : JSON.parse(row.address),
-    tags: JSON.parse(row.tags),
-    labels: JSON.parse(row.labels),
-    loginCount: row.login_count,
-    createTime: new Date(Number(row.create_time)),
-    updateTime: new Date(Number(row.update_time)),
-    etag: row.etag,
-  };
+  return toUserRecord(
+    {
+      name: row.name,
+      email: row.email,
+      role: Number(row.role),
+      address: row.address === null ? undefined : JSON.parse(row.address),
+      tags: JSON.parse(row.tags),
+      labels: JSON.parse(row.labels),
+      loginCount: row.login_count,
+    },
+    { id: row.id, createTime: new Date(Number(row.create_time)), updateTime: new Date(Number(row.update_time)), etag: row.etag },
+  );
 }
 
 function userToParams(user: UserRecord) {
@@ -275,7 +275,7 @@ export class SqliteUsersRepository implements UsersRepository {
 
   #insert(id: string, fields: UserFields): UserRecord {
     const now = new Date();
-    const user: UserRecord = { ...fields, id, createTime: now, updateTime: now, etag: newEtag() };
+    const user = toUserRecord(fields, { id, createTime: now, updateTime: now, etag: newEtag() });
     try {
       this.#stmt.insert.run(userToParams(user));
     } catch (error) {
@@ -286,13 +286,7 @@ export class SqliteUsersRepository implements UsersRepository {
   }
 
   #replace(previous: UserRecord, fields: UserFields): UserRecord {
-    const user: UserRecord = {
-      ...fields,
-      id: previous.id,
-      createTime: previous.createTime,
-      updateTime: new Date(),
-      etag: newEtag(),
-    };
+    const user = toUserRecord(fields, { id: previous.id, createTime: previous.createTime, updateTime: new Date(), etag: newEtag() });
     try {
       this.#stmt.replace.run(userToParams(user));
     } catch (error) {

@@ -1,11 +1,28 @@
 // The storage boundary of the users service. Everything the handlers need from a database is here,
 // so SQLite (the default) can be swapped for a networked database without touching the service.
-import type { Role, User, User_Address } from "@org/api/org/users/v1";
+import { type Role, User, type User_Address } from "@org/api/org/users/v1";
 
 /** A stored user: a `User` whose timestamps are always set. */
 export interface UserRecord extends User {
   createTime: Date;
   updateTime: Date;
+}
+
+/** What the store owns about a user: everything but the fields a caller writes. */
+export interface StoredMeta {
+  id: string;
+  createTime: Date;
+  updateTime: Date;
+  etag: string;
+}
+
+/**
+ * Builds a record through `User.fromPartial`, so a field added to `User` in the proto gets its
+ * default here instead of breaking every object literal that builds a user (issue 16, point 3).
+ * `fromPartial` also copies arrays, maps and the address, so the record shares nothing with `fields`.
+ */
+export function toUserRecord(fields: UserFields, meta: StoredMeta): UserRecord {
+  return { ...User.fromPartial(fields), ...meta };
 }
 
 /** The fields a caller may write; the store owns id, create/update time and etag. */
