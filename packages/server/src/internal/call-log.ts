@@ -2,13 +2,13 @@
  * The one log line per call, written exactly as pino writes it but without pino's generic path
  * (an object per call, a loop over its keys, escaping every string, a Date per line): the
  * method's part of the line is built once, the timestamp once per millisecond, and the pieces
- * pino caches (level prefix, bindings, line end) are read from the logger itself. Used only for
+ * pino caches (level prefix, bindings, line end) are read from the logger itself, through
+ * pino-internals.ts, the one file that knows where pino keeps them. Used only for
  * the logger @org/server creates (nothing on it can hook, mix in, serialise or redact); a logger
  * brought by the application goes through pino. call-log.test.ts checks the bytes against pino's.
  */
-import { type Logger, pino } from "pino";
-
-const { lsCacheSym, chindingsSym, endSym, streamSym, needsMetadataGsym, messageKeySym } = pino.symbols;
+import type { Logger } from "pino";
+import { type PinoLineParts, pinoLineParts } from "./pino-internals.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
@@ -32,24 +32,21 @@ export interface CallLine {
   traceId: string | undefined;
 }
 
-/** The pino internals `asJson` and `write` use (pino.symbols are public API). */
-type PinoInternals = Record<symbol, any>;
-
 export class CallLog {
   private lastMs = -1;
   private lastTime = "";
-  private readonly internals: PinoInternals;
+  private readonly pino: PinoLineParts;
   /** `,"msg":"<message>"`. */
   private readonly messagePart: string;
 
   constructor(logger: Logger, message: string) {
-    this.internals = logger as unknown as PinoInternals;
-    this.messagePart = `,${quote(this.internals[messageKeySym])}:${quote(message)}`;
+    this.pino = pinoLineParts(logger);
+    this.messagePart = `,${quote(this.pino.messageKey)}:${quote(message)}`;
   }
 
   /** False when the destination wants pino's per-line metadata (pino.multistream): use pino then. */
   get usable(): boolean {
-    return this.internals[streamSym]?.[needsMetadataGsym] !== true;
+    return !this.pino.needsMetadata();
   }
 
   /** `,"time":"<ISO 8601>"`, as pino.stdTimeFunctions.isoTime. */
@@ -64,11 +61,11 @@ export class CallLog {
 
   write(line: CallLine): void {
     // Read per line: a live logger's bindings and level prefixes can change.
-    const i = this.internals;
-    let s = `${i[lsCacheSym][line.levelValue]}${this.time()}${i[chindingsSym]},"requestId":${quote(line.requestId)}${line.methodAndCode},"durationMs":${line.durationMs},"peer":${quote(line.peer)}`;
+    const p = this.pino;
+    let s = `${p.levelPrefix(line.levelValue)}${this.time()}${p.bindings()},"requestId":${quote(line.requestId)}${line.methodAndCode},"durationMs":${line.durationMs},"peer":${quote(line.peer)}`;
     if (line.principal !== undefined) s += `,"principal":${quote(line.principal)}`;
     if (line.reason !== undefined) s += `,"reason":${quote(line.reason)}`;
     if (line.traceId !== undefined) s += `,"traceId":${quote(line.traceId)}`;
-    i[streamSym].write(s + this.messagePart + i[endSym]);
+    p.stream().write(s + this.messagePart + p.end());
   }
 }
