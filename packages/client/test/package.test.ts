@@ -17,6 +17,8 @@ const root = resolve(pkg, "../..");
 const pnpm = join(root, "node_modules/.bin/pnpm");
 const tsc = join(pkg, "node_modules/.bin/tsc");
 
+/** The consumer's own OpenTelemetry API, newer than the one the client is built against. */
+const CONSUMER_OTEL_API = "1.10.0";
 const SERVER_ONLY = ["pino", "prom-client", "jose", "better-sqlite3", "sqlite3", "@org/server"];
 
 let dir: string;
@@ -33,10 +35,23 @@ beforeAll(async () => {
   const tarballs = (await readdir(dir)).filter((f) => f.endsWith(".tgz")).map((f) => `./${f}`);
   expect(tarballs).toHaveLength(3);
   await writeFile(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs, "@types/node@20.19.43"], {
-    cwd: dir,
-    env: { ...process.env, npm_config_engine_strict: "true" },
-  });
+  await run(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      ...tarballs,
+      "@types/node@20.19.43",
+      `@opentelemetry/api@${CONSUMER_OTEL_API}`,
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, npm_config_engine_strict: "true" },
+    },
+  );
 
   let created = 0;
   server = await startUsersServer({
@@ -74,6 +89,21 @@ describe("the published package", () => {
       expect(existsSync(join(dir, "node_modules", name))).toBe(false);
     }
     expect(Object.values(manifest.dependencies).some((v) => v.startsWith("workspace:"))).toBe(false);
+  });
+
+  it("uses the consumer's @opentelemetry/api (a peer dependency), never a second copy", async () => {
+    const manifest = JSON.parse(await readFile(join(dir, "node_modules/@org/client/package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    expect(manifest.dependencies).not.toHaveProperty("@opentelemetry/api");
+    expect(manifest.peerDependencies["@opentelemetry/api"]).toBe("^1.9.0");
+    const copies = await otelApiCopies(join(dir, "node_modules"));
+    expect(copies).toEqual([CONSUMER_OTEL_API]);
+    // The install a consumer pays for (printed for the record; the issue 16 note quotes it).
+    const { stdout } = await run("du", ["-sk", join(dir, "node_modules")]);
+    const packages = (await run("npm", ["ls", "--all", "--parseable"], { cwd: dir })).stdout.trim().split("\n").length - 1;
+    console.log(`consumer install: ${Math.round(Number(stdout.split("\t")[0]) / 1024)} MB, ${packages} packages`);
   });
 
   it("type-checks and runs the README quick start (ESM, TypeScript)", async () => {
@@ -130,3 +160,24 @@ users.getUser({ id: "u1" })
     }
   });
 });
+
+/** Versions of every installed copy of @opentelemetry/api under `modules`, nested ones included. */
+async function otelApiCopies(modules: string): Promise<string[]> {
+  const versions: string[] = [];
+  const visit = async (nodeModules: string): Promise<void> => {
+    const entries = await readdir(nodeModules, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const scoped = entry.name.startsWith("@");
+      const packages = scoped ? (await readdir(join(nodeModules, entry.name))).map((n) => join(entry.name, n)) : [entry.name];
+      for (const name of packages) {
+        if (name === "@opentelemetry/api") {
+          versions.push((JSON.parse(await readFile(join(nodeModules, name, "package.json"), "utf8")) as { version: string }).version);
+        }
+        await visit(join(nodeModules, name, "node_modules"));
+      }
+    }
+  };
+  await visit(modules);
+  return versions.sort();
+}
