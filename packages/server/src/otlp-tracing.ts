@@ -39,6 +39,9 @@ function parseHeaders(value: string | undefined): Record<string, string> {
  * OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
  * OTEL_EXPORTER_OTLP_HEADERS / OTEL_EXPORTER_OTLP_TRACES_HEADERS and OTEL_TRACES_SAMPLER(_ARG).
  * Resolves `undefined` when disabled. Call it before creating clients and servers.
+ *
+ * @deprecated Always sends OTLP JSON and ignores OTEL_EXPORTER_OTLP_PROTOCOL; start `@opentelemetry/sdk-node`'s
+ * NodeSDK instead (it reads every OTEL_* variable), as the users service does.
  */
 export async function setupOtlpTracing(options: OtlpTracingOptions = {}): Promise<OtlpTracing | undefined> {
   const env = options.env ?? process.env;

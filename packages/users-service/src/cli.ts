@@ -3,8 +3,10 @@
 // `--json` for scripts; the exit status is the gRPC status code (0 OK, 5 NOT_FOUND, …; a usage
 // error is 3, INVALID_ARGUMENT).
 import { parseArgs } from "node:util";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { ChangeType, type DeepPartial, ListUsersResponse, Role, User, type UserFilter, WatchUsersResponse } from "@org/api/org/users/v1";
 import { CallError, createUsersClient, Status, type UsersClient } from "@org/client";
+import { startTelemetry } from "./telemetry.js";
 
 const USAGE = `Usage: users [options] <command> [arguments]
 
@@ -309,9 +311,19 @@ async function main(argv: string[]): Promise<number> {
     client = createUsersClient({
       target: flags.target ?? process.env.USERS_TARGET ?? "127.0.0.1:50051",
       ...(token && { token }),
-      tracing: false,
     });
-    await run(client, flags, positionals, deadlineMs);
+    const command = client;
+    // One span for the command, so that its calls (client spans) and the server's spans are one trace.
+    await trace.getTracer("users-cli").startActiveSpan(`users ${positionals[0] ?? ""}`.trim(), async (span) => {
+      try {
+        await run(command, flags, positionals, deadlineMs);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
     return 0;
   } catch (error) {
     return reportError(error, flags.json ?? false);
@@ -320,4 +332,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const telemetry = startTelemetry("users-cli");
 process.exitCode = await main(process.argv.slice(2));
+await telemetry?.shutdown();
