@@ -100,6 +100,9 @@ describe("the published package", () => {
     expect(manifest.peerDependencies["@opentelemetry/api"]).toBe("^1.9.0");
     const copies = await otelApiCopies(join(dir, "node_modules"));
     expect(copies).toEqual([CONSUMER_OTEL_API]);
+    // Client spans are our own (src/middleware/attempt-span.ts): no semantic-conventions (9.7 MB).
+    expect(existsSync(join(dir, "node_modules/@opentelemetry/semantic-conventions"))).toBe(false);
+    expect(existsSync(join(dir, "node_modules/nice-grpc-opentelemetry"))).toBe(false);
     // The install a consumer pays for (printed for the record; the issue 16 note quotes it).
     const { stdout } = await run("du", ["-sk", join(dir, "node_modules")]);
     const packages = (await run("npm", ["ls", "--all", "--parseable"], { cwd: dir })).stdout.trim().split("\n").length - 1;

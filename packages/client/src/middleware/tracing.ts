@@ -1,10 +1,11 @@
 // The logical-call span: one span per call made by the application, parent of one CLIENT span per
-// attempt (nice-grpc-opentelemetry, below the retry middleware), so retries are visible in a trace.
+// attempt (attempt-span.ts, made as nice-grpc-opentelemetry makes it, below the retry middleware), so
+// retries are visible in a trace.
 // Without an OpenTelemetry SDK (and no incoming trace context) both are skipped outright.
 import { type Attributes, type Context, context, isSpanContextValid, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { type CallOptions, ClientError, type ClientMiddleware, type ClientMiddlewareCall, Status } from "nice-grpc-common";
-import { openTelemetryClientMiddleware } from "nice-grpc-opentelemetry";
 import type { ChainCallOptions } from "../internal/call-options.js";
+import { clientSpanMiddleware } from "./attempt-span.js";
 
 const tracer = trace.getTracer("@org/client");
 
@@ -66,9 +67,9 @@ async function* traced<Req, Res>(
   }
 }
 
-/** One CLIENT span per attempt (nice-grpc-opentelemetry), only under an active logical span. */
+/** One CLIENT span per attempt (attempt-span.ts, as nice-grpc-opentelemetry's), only under an active logical span. */
 export function attemptSpanMiddleware(): ClientMiddleware<ChainCallOptions> {
-  const spans = openTelemetryClientMiddleware() as ClientMiddleware<ChainCallOptions>;
+  const spans = clientSpanMiddleware() as ClientMiddleware<ChainCallOptions>;
   return function attemptSpanMiddleware(call, options) {
     return trace.getActiveSpan() === undefined ? call.next(call.request, options) : spans(call, options);
   };
