@@ -1,5 +1,5 @@
 // Transport-independent parts shared by @org/client (grpc-js) and @org/client-web (fetch):
-// the error type and its decoded details, retry throttling, bearer tokens.
+// the error type and its decoded details, the retry policy and throttling, bearer tokens.
 export type {
   BadRequestDetails,
   CallErrorInit,
@@ -21,6 +21,8 @@ export {
   toCallError,
 } from "./call-error.js";
 export { RetryBudget } from "./retry-budget.js";
+export type { RetryPolicy } from "./retry-policy.js";
+export { NEVER_RETRYABLE } from "./retry-policy.js";
 export { decodeStatusDetails } from "./status-details.js";
 export type { AccessToken, TokenProvider } from "./token-source.js";
 export { REFRESH_BEFORE_EXPIRY_MS, TokenSource } from "./token-source.js";

@@ -2,7 +2,7 @@
 // @org/client (deadlines, retries of idempotent methods with a budget, CallError with decoded
 // details, CreateUser's request_id, tokens, W3C trace context).
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
-import { RetryBudget, TokenSource } from "@org/client-core";
+import { NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
 import { Status } from "nice-grpc-common";
 import {
   type Client,
@@ -16,7 +16,7 @@ import {
 import type { ChainCallOptions, MethodPolicy } from "./internal/call-state.js";
 import { attemptMiddleware } from "./middleware/attempt.js";
 import { deadlineMiddleware } from "./middleware/deadline.js";
-import { NEVER_RETRYABLE, retryMiddleware } from "./middleware/retry.js";
+import { retryMiddleware } from "./middleware/retry.js";
 import type { WebCallOptions, WebClientOptions } from "./options.js";
 
 /** A service definition as generated into `@org/api` (ts-proto, `outputServices=nice-grpc`). */

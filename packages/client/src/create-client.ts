@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Channel, type ChannelOptions, Client as GrpcClient } from "@grpc/grpc-js";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { normalizeServiceDefinition } from "@org/api/service-definition";
-import { RetryBudget, TokenSource } from "@org/client-core";
+import { NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
 import { type Client, type ClientFactory, type ClientMiddleware, type CompatServiceDefinition, createClientFactory } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import type { ClientOptions, OrgCallOptions } from "./client-options.js";
@@ -17,7 +17,7 @@ import { attemptMiddleware } from "./middleware/attempt.js";
 import { deadlineMiddleware } from "./middleware/deadline.js";
 import { metadataMiddleware } from "./middleware/metadata.js";
 import { createClientMetrics } from "./middleware/metrics.js";
-import { NEVER_RETRYABLE, retryMiddleware } from "./middleware/retry.js";
+import { retryMiddleware } from "./middleware/retry.js";
 import { attemptSpanMiddleware, logicalCallSpanMiddleware } from "./middleware/tracing.js";
 
 /** A typed client: the service's methods plus `close()`. */

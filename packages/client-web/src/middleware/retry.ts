@@ -1,36 +1,13 @@
 // Retries of failed attempts with exponential backoff and full jitter, honouring the server's
 // RetryInfo, the shared retry budget and the call's deadline. Only for methods marked idempotent
 // (or forced per call); a server stream is retried only while nothing has been received.
-import { CallError, type RetryBudget } from "@org/client-core";
+import { CallError, type RetryPolicy as SharedRetryPolicy } from "@org/client-core";
 import type { CallOptions, ClientMiddleware, ClientMiddlewareCall } from "nice-grpc-common";
-import { Status } from "nice-grpc-common";
 import type { ChainCallOptions } from "../internal/call-state.js";
 import type { WebRetryEvent } from "../options.js";
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  retryableCodes: ReadonlySet<Status>;
-  budget: RetryBudget | undefined;
-  onRetry: ((event: WebRetryEvent) => void) | undefined;
-}
-
-/** Codes a retry can never fix or that would make a retry unsafe (as in `@org/client`). */
-export const NEVER_RETRYABLE: ReadonlySet<Status> = new Set([
-  Status.OK,
-  Status.CANCELLED,
-  Status.INVALID_ARGUMENT,
-  Status.DEADLINE_EXCEEDED,
-  Status.NOT_FOUND,
-  Status.ALREADY_EXISTS,
-  Status.PERMISSION_DENIED,
-  Status.FAILED_PRECONDITION,
-  Status.OUT_OF_RANGE,
-  Status.UNIMPLEMENTED,
-  Status.DATA_LOSS,
-  Status.UNAUTHENTICATED,
-]);
+/** The policy this middleware applies (shared with the other client: @org/client-core). */
+export type RetryPolicy = SharedRetryPolicy<WebRetryEvent>;
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -4,37 +4,14 @@
 // server's RetryInfo delay, a retry budget, and server-streaming retries before the first message.
 
 import { trace } from "@opentelemetry/api";
-import type { RetryBudget } from "@org/client-core";
-import { CallError } from "@org/client-core";
+import { CallError, type RetryPolicy as SharedRetryPolicy } from "@org/client-core";
 import { delay } from "abort-controller-x";
-import { type CallOptions, type ClientMiddleware, type ClientMiddlewareCall, Status } from "nice-grpc-common";
+import type { CallOptions, ClientMiddleware, ClientMiddlewareCall } from "nice-grpc-common";
 import type { RetryEvent } from "../client-options.js";
 import type { ChainCallOptions } from "../internal/call-options.js";
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  retryableCodes: ReadonlySet<Status>;
-  budget: RetryBudget | undefined;
-  onRetry: ((event: RetryEvent) => void) | undefined;
-}
-
-/** Codes a retry can never fix or that would make a retry unsafe. */
-export const NEVER_RETRYABLE: ReadonlySet<Status> = new Set([
-  Status.OK,
-  Status.CANCELLED,
-  Status.INVALID_ARGUMENT,
-  Status.DEADLINE_EXCEEDED,
-  Status.NOT_FOUND,
-  Status.ALREADY_EXISTS,
-  Status.PERMISSION_DENIED,
-  Status.FAILED_PRECONDITION,
-  Status.OUT_OF_RANGE,
-  Status.UNIMPLEMENTED,
-  Status.DATA_LOSS,
-  Status.UNAUTHENTICATED,
-]);
+/** The policy this middleware applies (shared with the other client: @org/client-core). */
+export type RetryPolicy = SharedRetryPolicy<RetryEvent>;
 
 export function retryMiddleware(policy: RetryPolicy): ClientMiddleware<ChainCallOptions> {
   const { baseDelayMs, maxDelayMs, retryableCodes, budget, onRetry } = policy;
