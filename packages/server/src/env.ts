@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
 import { splitHostPort } from "./internal/address.js";
 import type { ServerOptions } from "./options.js";
+import { corsOptionsFromEnv } from "./transport/web/cors-env.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -29,6 +30,7 @@ export const SERVER_ENV_VARS = [
   "GRPC_MAX_CONNECTION_AGE_MS",
   "GRPC_HANDSHAKE_TIMEOUT_MS",
   "GRPC_RESPONSE_COMPRESSION",
+  "GRPC_WEB_CORS_ORIGINS",
   "AUTH_JWT_SECRET",
   "AUTH_JWT_PUBLIC_KEY_FILE",
   "AUTH_JWKS_URL",
@@ -153,6 +155,7 @@ export function serverOptionsFromEnv(env: Env = process.env): ServerOptions {
   setIf(o, "maxConnectionAgeMs", r.int("GRPC_MAX_CONNECTION_AGE_MS", 1));
   setIf(o, "handshakeTimeoutMs", r.int("GRPC_HANDSHAKE_TIMEOUT_MS", 0));
   setIf(o, "responseCompression", r.oneOf<"identity" | "gzip" | "deflate">("GRPC_RESPONSE_COMPRESSION", ["identity", "gzip", "deflate"]));
+  setIf(o, "cors", corsOptionsFromEnv(env));
 
   // Auth: at most one key source.
   const secret = r.raw("AUTH_JWT_SECRET");

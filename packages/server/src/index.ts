@@ -27,4 +27,6 @@ export { BUILT_IN_MIDDLEWARE_ORDER } from "./middleware-order.js";
 export type { ServerOptions } from "./options.js";
 export type { OtlpTracing, OtlpTracingOptions } from "./otlp-tracing.js";
 export { setupOtlpTracing } from "./otlp-tracing.js";
+export type { HttpHandler, HttpRequest, HttpResponse } from "./transport/server.js";
+export type { CorsOptions } from "./transport/web/cors.js";
 export type { TlsOptions } from "./transport-options.js";

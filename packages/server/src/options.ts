@@ -2,6 +2,8 @@ import type { DestinationStream, LevelWithSilent, Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AuthOptions } from "./middleware/auth.js";
 import type { RateLimitOptions } from "./middleware/rate-limit.js";
+import type { HttpHandler } from "./transport/server.js";
+import type { CorsOptions } from "./transport/web/cors.js";
 import type { TlsOptions } from "./transport-options.js";
 
 /** Options of {@link createServer}. Every field is optional; defaults are production defaults. */
@@ -110,6 +112,17 @@ export interface ServerOptions {
    * Default `"identity"` (off).
    */
   responseCompression?: "identity" | "gzip" | "deflate";
+  /**
+   * Pages on other origins allowed to call over gRPC-Web (CORS). Default: none (only pages served
+   * from the server's own origin, and non-browser clients, may call). Env: `GRPC_WEB_CORS_ORIGINS`.
+   */
+  cors?: CorsOptions;
+  /**
+   * Serves the port's requests that are not calls (neither gRPC, gRPC-Web nor a CORS preflight),
+   * e.g. `GET /` for a web app that calls the server with gRPC-Web from the same origin. HTTP/1.1,
+   * and HTTP/2 over TLS. Default: none (404).
+   */
+  httpHandler?: HttpHandler;
   /**
    * @deprecated The server no longer runs on grpc-js. Keys with an equivalent option
    * (`grpc.max_receive_message_length`, `grpc.keepalive_time_ms`, `grpc.max_connection_age_ms`, …)

@@ -5,6 +5,7 @@ import type { ServerOptions } from "./options.js";
 import { defaults } from "./options.js";
 import type { Encoding } from "./transport/compression.js";
 import type { Http2TransportOptions } from "./transport/server.js";
+import { createCorsPolicy } from "./transport/web/cors.js";
 
 /**
  * TLS material as PEM buffers/strings or file paths (`cert` or `certFile`, etc.). Giving a `ca`
@@ -93,6 +94,8 @@ export function transportOptions(input: ServerOptions): Http2TransportOptions {
   const maxConcurrentStreams = options.maxConcurrentStreams;
   return {
     tls: tlsMaterial(options.tls),
+    ...(options.cors !== undefined ? { cors: createCorsPolicy(options.cors) } : {}),
+    ...(options.httpHandler !== undefined ? { httpHandler: options.httpHandler } : {}),
     ...(maxConcurrentStreams !== undefined ? { maxConcurrentStreams } : {}),
     limits: {
       maxReceiveBytes: options.maxReceiveMessageBytes ?? defaults.maxReceiveMessageBytes,

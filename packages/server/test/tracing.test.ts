@@ -42,6 +42,26 @@ describe("tracing", () => {
     expect(callLines(t.logs)[0]!.traceId).toBe(parent.spanContext().traceId);
   });
 
+  it("continues a gRPC-Web call's traceparent and names the protocol on its span", async () => {
+    const t = await startServer();
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    const { getUser } = UsersServiceDefinition.methods;
+    const message = getUser.requestType.encode({ id: "w1" }).finish();
+    const body = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    const response = await fetch(`http://127.0.0.1:${t.port}/${UsersServiceDefinition.fullName}/GetUser`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+      body,
+    });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    await waitFor(() => exporter.getFinishedSpans().length === 1);
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.spanContext().traceId).toBe(traceId);
+    expect(span!.attributes["rpc.grpc.protocol"]).toBe("grpc-web");
+    expect(span!.attributes["rpc.grpc.status_code"]).toBe(0);
+  });
+
   it("continues a W3C traceparent from the metadata and records error status codes", async () => {
     const t = await startServer();
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

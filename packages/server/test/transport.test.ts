@@ -1,72 +1,17 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:http2";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ChannelCredentials } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "../src/index.js";
 import { rejection, startServer, waitFor } from "./helpers.js";
+import { testCertificates } from "./tls-certificates.js";
 
-let dir: string;
-const file = (name: string) => join(dir, name);
-const read = (name: string) => readFileSync(file(name));
-
-function openssl(...args: string[]) {
-  execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-}
-
-/** A CA, a server certificate for 127.0.0.1, a client certificate from the CA and one from another CA. */
-function makeCertificates() {
-  dir = mkdtempSync(join(tmpdir(), "org-server-tls-"));
-  for (const ca of ["ca", "rogue-ca"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${ca}.key`,
-      "-out",
-      `${ca}.pem`,
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${ca}`,
-    );
-  }
-  writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  writeFileSync(file("client.ext"), "extendedKeyUsage=clientAuth\n");
-  const leaf = (name: string, ca: string, ext: string) => {
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      `${ca}.pem`,
-      "-CAkey",
-      `${ca}.key`,
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "2",
-      "-extfile",
-      ext,
-    );
-  };
-  leaf("server", "ca", "server.ext");
-  leaf("client", "ca", "client.ext");
-  leaf("rogue-client", "rogue-ca", "client.ext");
-}
+const certs = testCertificates();
+const { file, read } = certs;
 
 describe("transport", () => {
-  beforeAll(makeCertificates);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(certs.make);
+  afterAll(certs.remove);
 
   it("serves TLS from PEM files", async () => {
     const t = await startServer(

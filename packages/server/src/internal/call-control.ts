@@ -17,6 +17,7 @@
 import { type MethodDescriptor, Status } from "nice-grpc-common";
 import type { CallListener, CallOwner, CallStatus, MetadataEntries, TransportCall } from "../transport/http2-call.js";
 import type { RequestMetadata } from "../transport/metadata.js";
+import type { CallProtocol } from "../transport/web/call-io.js";
 import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { MalformedRequest } from "./request-decoding.js";
 import { type MethodRoute, ServerCall } from "./server-call.js";
@@ -93,7 +94,7 @@ export class CallRecord implements IncomingCallScope, CallOwner {
     // A call the built-in steps never saw (refused at the gate, or before its handler started)
     // would otherwise leave no log line and no count.
     if (this.route !== undefined && !(this.listener instanceof ServerCall && this.listener.running)) {
-      this.control.onRefused?.(this.route.descriptor, this.next.getPeer(), code, details);
+      this.control.onRefused?.(this.route.descriptor, this.next.getPeer(), code, details, this.next.protocol);
     }
   }
 
@@ -123,6 +124,10 @@ export class CallRecord implements IncomingCallScope, CallOwner {
   }
   getPeer(): string {
     return this.next.getPeer();
+  }
+  /** The wire protocol of the call. */
+  get protocol(): CallProtocol {
+    return this.next.protocol;
   }
 
   /** The transport refused the call or one of its messages: end it here, so it is logged and counted. */
@@ -222,7 +227,8 @@ export class CallControl {
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
   /** Told about every call ended before the built-in steps ran (they log and count the others). */
-  onRefused: ((method: MethodDescriptor, peer: string, code: number, details: string) => void) | undefined = undefined;
+  onRefused: ((method: MethodDescriptor, peer: string, code: number, details: string, protocol: CallProtocol) => void) | undefined =
+    undefined;
 
   constructor(options: CallControlOptions) {
     this.maxDeadlineMs = options.maxDeadlineMs;

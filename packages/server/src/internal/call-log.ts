@@ -30,6 +30,8 @@ export interface CallLine {
   /** Why an UNAUTHENTICATED or PERMISSION_DENIED call was refused (what the client was told). */
   reason?: string | undefined;
   traceId: string | undefined;
+  /** Set for calls that are not plain gRPC (`grpc-web`, `grpc-web-text`). */
+  protocol?: string | undefined;
 }
 
 export class CallLog {
@@ -66,6 +68,7 @@ export class CallLog {
     if (line.principal !== undefined) s += `,"principal":${quote(line.principal)}`;
     if (line.reason !== undefined) s += `,"reason":${quote(line.reason)}`;
     if (line.traceId !== undefined) s += `,"traceId":${quote(line.traceId)}`;
+    if (line.protocol !== undefined) s += `,"protocol":${quote(line.protocol)}`;
     p.stream().write(s + this.messagePart + p.end());
   }
 }

@@ -168,6 +168,7 @@ export function createGrpcServer(
             : options.core.unaryRoute(method.descriptor, next as UnaryNext);
           server.addRoute(method.descriptor.path, {
             codec: { deserialize: method.requestDeserialize, serialize: method.responseSerialize },
+            requestStream: method.descriptor.requestStream,
             attach: (call, refusal) => control.open(call, route, refusal),
           });
         }

@@ -26,6 +26,8 @@ export class MethodStats {
   readonly streaming: boolean;
   readonly labels: Labels;
   readonly byCode: (CodeStats | undefined)[] = [];
+  /** gRPC-Web calls finished, by protocol (`grpc-web`, `grpc-web-text`), then by code. */
+  web: Map<string, number[]> | undefined = undefined;
 
   constructor(method: MethodDescriptor) {
     const [, service = "", name = ""] = method.path.split("/");
@@ -43,6 +45,14 @@ export class MethodStats {
   start(): void {
     this.started++;
     if (this.streaming) this.open++;
+  }
+
+  /** Counts a finished call that came over gRPC-Web (besides `finish`, which counts every call). */
+  finishWeb(protocol: string, code: number): void {
+    const web = (this.web ??= new Map());
+    let byCode = web.get(protocol);
+    if (byCode === undefined) web.set(protocol, (byCode = []));
+    byCode[code] = (byCode[code] ?? 0) + 1;
   }
 
   finish(code: number, seconds: number): void {
@@ -123,6 +133,21 @@ export class ServerMetrics {
             return out;
           }),
         ),
+      ),
+      new ScrapedMetric(
+        "grpc_server_web_handled_total",
+        "RPCs completed on the server that came over gRPC-Web, by protocol and status code (also counted in grpc_server_handled_total).",
+        "counter",
+        () =>
+          all().flatMap((m) =>
+            [...(m.web ?? [])].flatMap(([protocol, byCode]) =>
+              byCode.flatMap((count, code) =>
+                count === undefined
+                  ? []
+                  : [{ labels: { ...m.labels, grpc_protocol: protocol, grpc_code: statusNames[code] ?? String(code) }, value: count }],
+              ),
+            ),
+          ),
       ),
       new ScrapedMetric("grpc_server_streams_in_flight", "Streaming RPCs (client, server or bidi) currently open.", "gauge", () =>
         all()

@@ -18,6 +18,7 @@ import type { ServerMetrics } from "../internal/metrics.js";
 import type { MethodRoute, ServerCall } from "../internal/server-call.js";
 import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
 import { statusNames } from "../internal/status-names.js";
+import type { CallProtocol } from "../transport/web/call-io.js";
 import type { AuthCheck } from "./auth.js";
 import type { RateLimitCheck } from "./rate-limit.js";
 
@@ -154,8 +155,11 @@ export interface Core {
    * Logs and counts a call ended before these steps ran (a malformed request, oversized metadata,
    * a deadline spent on arrival, a stream arriving during shutdown), like any other call.
    */
-  refused(descriptor: MethodDescriptor, peer: string, code: number, details: string): void;
+  refused(descriptor: MethodDescriptor, peer: string, code: number, details: string, protocol?: CallProtocol): void;
 }
+
+/** Span attribute naming the wire protocol of a gRPC-Web call (`grpc-web`, `grpc-web-text`). */
+export const PROTOCOL_ATTRIBUTE = "rpc.grpc.protocol";
 
 export function core(options: CoreOptions): Core {
   const { logger, metrics, requireDeadline, isDeadlineExempt } = options;
@@ -229,6 +233,8 @@ export function core(options: CoreOptions): Core {
     }
     const elapsedMs = performance.now() - start;
     m.stats?.finish(code, elapsedMs / 1000);
+    const protocol = record.protocol === "grpc" ? undefined : record.protocol;
+    if (protocol !== undefined) m.stats?.finishWeb(protocol, code);
     let level = levelByCode[code] ?? "error";
     if (level === "info" && m.healthProbe) level = "debug"; // probes every few seconds
     if (!logger.isLevelEnabled(level)) return;
@@ -243,6 +249,7 @@ export function core(options: CoreOptions): Core {
         principal: ctx.principal?.subject,
         reason,
         traceId,
+        protocol,
       });
       return;
     }
@@ -256,6 +263,7 @@ export function core(options: CoreOptions): Core {
     if (ctx.principal !== undefined) line.principal = ctx.principal.subject;
     if (reason !== undefined) line.reason = reason;
     if (traceId !== undefined) line.traceId = traceId;
+    if (protocol !== undefined) line.protocol = protocol;
     if (record.internalError !== undefined) line.err = record.internalError;
     logger[level](line, CALL_MESSAGE);
   }
@@ -290,7 +298,12 @@ export function core(options: CoreOptions): Core {
 
   /** The call's span, when tracing is on and an OpenTelemetry SDK is registered. */
   function startSpan(m: MethodState, ctx: InternalCallContext) {
-    return m.tracing !== undefined && sdkRegistered() ? m.tracing.start(ctx.grpcMetadata, ctx.peer) : undefined;
+    if (m.tracing === undefined || !sdkRegistered()) return undefined;
+    const traced = m.tracing.start(ctx.grpcMetadata, ctx.peer);
+    // Only gRPC-Web calls carry it, so gRPC spans stay equal to nice-grpc-opentelemetry's.
+    const protocol = ctx.call.protocol;
+    if (protocol !== "grpc") traced.span.setAttribute(PROTOCOL_ATTRIBUTE, protocol);
+    return traced;
   }
 
   function unaryRoute(descriptor: MethodDescriptor, next: UnaryNext): MethodRoute {
@@ -397,13 +410,22 @@ export function core(options: CoreOptions): Core {
     };
   }
 
-  function refused(descriptor: MethodDescriptor, peer: string, code: number, details: string): void {
+  function refused(descriptor: MethodDescriptor, peer: string, code: number, details: string, protocol: CallProtocol = "grpc"): void {
     const stats = metrics?.forMethod(descriptor);
     stats?.start();
     stats?.finish(code, 0);
+    if (protocol !== "grpc") stats?.finishWeb(protocol, code);
     const level = levelByCode[code] ?? "error";
     if (!logger.isLevelEnabled(level)) return;
-    logger[level]({ method: descriptor.path, code: statusNames[code] ?? code, durationMs: 0, peer, reason: details }, REFUSED_MESSAGE);
+    const line: Record<string, unknown> = {
+      method: descriptor.path,
+      code: statusNames[code] ?? code,
+      durationMs: 0,
+      peer,
+      reason: details,
+    };
+    if (protocol !== "grpc") line.protocol = protocol;
+    logger[level](line, REFUSED_MESSAGE);
   }
 
   return { unaryRoute, streamRoute, refused };

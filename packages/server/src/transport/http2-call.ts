@@ -9,11 +9,13 @@
  * symbol-keyed field), so a call allocates no closures of its own.
  */
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { ACCEPT_ENCODING, compress, decompress, type Encoding } from "./compression.js";
-import { encodeMessage, MessageDecoder, type MessageSink } from "./framing.js";
+import { CallReader } from "./call-reader.js";
+import { ACCEPT_ENCODING, compress, type Encoding } from "./compression.js";
+import { encodeMessage } from "./framing.js";
 import { addMetadataHeaders, RequestMetadata } from "./metadata.js";
 import type { SessionState } from "./session.js";
 import { Code, setStatus } from "./status.js";
+import type { CallProtocol } from "./web/call-io.js";
 
 /** Metadata as entries: nice-grpc `Metadata` iterates like this. */
 export type MetadataEntries = Iterable<[string, readonly (string | Uint8Array)[]]>;
@@ -45,6 +47,8 @@ export interface CallStatus {
  * `CallIO` and run through the same runtime and middleware.
  */
 export interface TransportCall {
+  /** The wire protocol of the call, for logs, metrics and spans. */
+  readonly protocol: CallProtocol;
   /** Delivers the metadata to `listener` (or, with `refusal`, ends the call through it). */
   start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void;
   getPeer(): string;
@@ -101,37 +105,25 @@ function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
 }
 
-export class Http2Call implements MessageSink, TransportCall {
-  private listener: CallOwner | undefined = undefined;
-  private readonly decoder: MessageDecoder;
-  /** Decoded messages the reader has not asked for yet. */
-  private readonly queue: unknown[] = [];
-  private readsWanted = 0;
-  /** The HTTP/2 stream is paused because nobody wants its messages yet. */
-  private paused = false;
-  private inputEnded = false;
-  private halfCloseSent = false;
+export class Http2Call extends CallReader implements TransportCall {
   private headersSent = false;
-  private statusSent = false;
   private isClosed = false;
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
-  private readonly requestEncoding: Encoding;
   private readonly sendEncoding: Encoding;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
-    private readonly codec: MethodCodec,
-    private readonly limits: CallLimits,
+    codec: MethodCodec,
+    limits: CallLimits,
     private readonly session: SessionState,
     /** Client deadline, epoch ms (`Infinity`: none). */
     readonly deadlineMs: number,
     requestEncoding: Encoding,
     sendEncoding: Encoding,
   ) {
-    this.decoder = new MessageDecoder(limits.maxReceiveBytes);
-    this.requestEncoding = requestEncoding;
+    super(codec, limits, requestEncoding);
     this.sendEncoding = sendEncoding;
     (stream as CallStream)[CALL] = this;
     session.streamOpened();
@@ -160,6 +152,10 @@ export class Http2Call implements MessageSink, TransportCall {
 
   // ---- facts the runtime asks about ----
 
+  get protocol(): CallProtocol {
+    return "grpc";
+  }
+
   getPeer(): string {
     return this.session.peer;
   }
@@ -173,76 +169,14 @@ export class Http2Call implements MessageSink, TransportCall {
     return this.stream.aborted;
   }
 
-  /** The request stream ended (or is ending) inside a message. */
-  get partialMessage(): boolean {
-    return this.decoder.partial;
+  // ---- reading (the rest is CallReader's) ----
+
+  protected pauseInput(): void {
+    this.stream.pause();
   }
 
-  // ---- reading ----
-
-  receive(chunk: Buffer): void {
-    if (this.statusSent) return; // the call is over; drain only
-    const error = this.decoder.push(chunk, this);
-    if (error === undefined) return;
-    if (error.kind === "too-large") {
-      this.fail(Code.RESOURCE_EXHAUSTED, `Received message larger than max (${error.length} vs ${this.limits.maxReceiveBytes})`);
-    } else this.fail(Code.INVALID_ARGUMENT, "malformed request: invalid message flag");
-  }
-
-  onFrame(body: Buffer, compressed: boolean): void {
-    if (this.statusSent) return;
-    let bytes = body;
-    if (compressed) {
-      const result = decompress(this.requestEncoding, body, this.limits.maxReceiveBytes);
-      if (!result.ok) {
-        // compression.md names INTERNAL for a flag without an encoding; here INTERNAL means a server
-        // fault, and undecodable client bytes are INVALID_ARGUMENT like every malformed request.
-        this.fail(result.tooLarge ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT, `malformed request: ${result.message}`);
-        return;
-      }
-      bytes = result.body;
-    }
-    const message = this.codec.deserialize(bytes);
-    if (this.readsWanted > 0 && this.queue.length === 0) {
-      this.readsWanted--;
-      this.listener!.onReceiveMessage(message);
-    } else {
-      this.queue.push(message);
-    }
-    if (this.readsWanted === 0 && !this.statusSent && !this.paused) {
-      this.paused = true;
-      this.stream.pause();
-    }
-  }
-
-  receiveEnd(): void {
-    this.inputEnded = true;
-    if (this.readsWanted > 0 && this.queue.length === 0) this.halfClose();
-  }
-
-  /** The reader wants one more message (or the half-close). */
-  startRead(): void {
-    if (this.statusSent) return;
-    if (this.queue.length > 0) {
-      this.listener!.onReceiveMessage(this.queue.shift());
-      return;
-    }
-    if (this.inputEnded) {
-      this.halfClose();
-      return;
-    }
-    this.readsWanted++;
-    if (this.paused) {
-      this.paused = false;
-      this.stream.resume();
-    }
-  }
-
-  private halfClose(): void {
-    if (this.halfCloseSent) return;
-    this.halfCloseSent = true;
-    this.readsWanted = 0;
-    this.listener!.onReceiveHalfClose();
+  protected resumeInput(): void {
+    this.stream.resume();
   }
 
   // ---- writing ----
@@ -275,17 +209,8 @@ export class Http2Call implements MessageSink, TransportCall {
       done();
       return;
     }
-    let body: Uint8Array;
-    try {
-      body = this.codec.serialize(message);
-    } catch {
-      this.fail(Code.INTERNAL, "Error serializing response");
-      done();
-      return;
-    }
-    const max = this.limits.maxSendBytes;
-    if (max >= 0 && body.length > max) {
-      this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${body.length} vs ${max})`);
+    const body = this.encodeResponse(message);
+    if (body === undefined) {
       done();
       return;
     }
@@ -303,10 +228,7 @@ export class Http2Call implements MessageSink, TransportCall {
     if (this.statusSent) return;
     this.statusSent = true;
     this.clearTimer();
-    if (!this.inputEnded && this.paused) {
-      this.paused = false;
-      this.stream.resume(); // nothing more is read: let the client's data drain
-    }
+    this.stopReading();
     if (!this.writable()) return;
     // Response header metadata goes in a HEADERS frame of its own: clients (grpc-js among them)
     // show the metadata of a trailers-only response as trailers, not as the header.

@@ -6,6 +6,9 @@
  */
 import type { Metadata, ServerError } from "nice-grpc-common";
 
+/** Metadata as entries (nice-grpc `Metadata` iterates like this too). */
+export type MetadataEntries = Iterable<[string, readonly (string | Uint8Array)[]]>;
+
 /** The wire protocol that carries a call, for metrics and spans. */
 export type CallProtocol = "grpc" | "grpc-web" | "grpc-web-text";
 
@@ -39,7 +42,7 @@ export interface CallIO {
   pause(): void;
   resume(): void;
   /** Send the response headers with `metadata` (once; the first message or `end` sends them if not). */
-  sendHeaders(metadata?: Metadata): void;
+  sendHeaders(metadata?: MetadataEntries | null): void;
   /**
    * Write one complete length-prefixed message (5-byte prefix included). Returns false when the
    * socket's buffer is full: wait for `onDrain` before the next write.
@@ -48,5 +51,7 @@ export interface CallIO {
   /** Call `listener` once when the buffer that made `writeMessage` return false has drained. */
   onDrain(listener: () => void): void;
   /** Finish the call with a status (and trailing metadata). Later calls do nothing. */
-  end(code: number, message: string, trailers?: Metadata): void;
+  end(code: number, message: string, trailers?: MetadataEntries | null): void;
+  /** Call `listener` once when the exchange is over: the answer was sent, or the client went away. */
+  onClose(listener: () => void): void;
 }

@@ -1,6 +1,6 @@
 /*
- * GRPC_WEB_CORS_ORIGINS: the origins allowed to call over gRPC-Web, from the environment. To be
- * read by env.ts beside the other variables; kept here until the transport wires gRPC-Web in.
+ * GRPC_WEB_CORS_ORIGINS: the origins allowed to call over gRPC-Web, from the environment (read by
+ * env.ts beside the other variables).
  */
 import { type CorsOptions, normalizeOrigin } from "./cors.js";
 

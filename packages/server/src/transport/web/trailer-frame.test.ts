@@ -1,6 +1,7 @@
 import { Metadata, Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
-import { decodeTrailerFrame, encodeTrailerFrame, percentEncodeMessage, TRAILER_FLAG, TrailerFrameError } from "./trailer-frame.js";
+import { encodeGrpcMessage } from "../status.js";
+import { decodeTrailerFrame, encodeTrailerFrame, TRAILER_FLAG, TrailerFrameError } from "./trailer-frame.js";
 
 describe("encodeTrailerFrame", () => {
   it("writes flag 0x80, the block length and an HTTP/1 header block", () => {
@@ -75,10 +76,10 @@ describe("decodeTrailerFrame", () => {
   });
 });
 
-describe("percentEncodeMessage", () => {
+describe("encodeGrpcMessage", () => {
   it("leaves printable ASCII alone and encodes %, controls and UTF-8", () => {
-    expect(percentEncodeMessage("plain text ~!")).toBe("plain text ~!");
-    expect(percentEncodeMessage("50%\t")).toBe("50%25%09");
-    expect(decodeURIComponent(percentEncodeMessage("日本"))).toBe("日本");
+    expect(encodeGrpcMessage("plain text ~!")).toBe("plain text ~!");
+    expect(encodeGrpcMessage("50%\t")).toBe("50%25%09");
+    expect(decodeURIComponent(encodeGrpcMessage("日本"))).toBe("日本");
   });
 });

@@ -8,6 +8,8 @@
  * connect-es, Envoy's filter) all expect base64, so that is what we send.
  */
 import { Metadata } from "nice-grpc-common";
+import { decodeGrpcMessage, encodeGrpcMessage } from "../status.js";
+import type { MetadataEntries } from "./call-io.js";
 import { metadataToPairs } from "./wire-metadata.js";
 
 /** Flag byte of a trailer frame (the MSB of the frame's first byte; 0x81 would be a compressed one). */
@@ -22,34 +24,24 @@ export interface WebTrailers {
   readonly metadata: Metadata;
 }
 
-/**
- * `grpc-message` per PROTOCOL-HTTP2: the UTF-8 bytes, with `%` and everything outside printable
- * ASCII percent-encoded.
- */
-export function percentEncodeMessage(message: string): string {
-  if (/^[\x20-\x24\x26-\x7e]*$/.test(message)) return message;
-  let out = "";
-  for (const byte of Buffer.from(message, "utf8")) {
-    out +=
-      byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
-
 /** Lines of the trailer block: status first, then message (when not empty), then metadata. */
-export function trailerPairs(code: number, message: string, metadata?: Metadata): Array<[string, string]> {
+export function trailerPairs(code: number, message: string, metadata?: MetadataEntries | null): Array<[string, string]> {
   const pairs: Array<[string, string]> = [["grpc-status", String(code)]];
-  if (message !== "") pairs.push(["grpc-message", percentEncodeMessage(message)]);
-  const details = metadata?.get("grpc-status-details-bin");
-  if (details instanceof Uint8Array) {
-    pairs.push(["grpc-status-details-bin", Buffer.from(details.buffer, details.byteOffset, details.byteLength).toString("base64")]);
+  if (message !== "") pairs.push(["grpc-message", encodeGrpcMessage(message)]);
+  if (metadata == null) return pairs;
+  for (const [key, values] of metadata) {
+    if (key.toLowerCase() !== "grpc-status-details-bin") continue;
+    const details = values[values.length - 1];
+    if (details instanceof Uint8Array) {
+      pairs.push(["grpc-status-details-bin", Buffer.from(details.buffer, details.byteOffset, details.byteLength).toString("base64")]);
+    }
   }
   pairs.push(...metadataToPairs(metadata));
   return pairs;
 }
 
 /** The complete trailer frame, ready to write (or to base64-encode in text mode). */
-export function encodeTrailerFrame(code: number, message: string, metadata?: Metadata): Uint8Array {
+export function encodeTrailerFrame(code: number, message: string, metadata?: MetadataEntries | null): Uint8Array {
   let block = "";
   for (const [key, value] of trailerPairs(code, message, metadata)) block += `${key}: ${value}\r\n`;
   const length = Buffer.byteLength(block, "latin1");
@@ -93,7 +85,7 @@ export function decodeTrailerFrame(frame: Uint8Array): WebTrailers {
       if (!/^\d+$/.test(value)) throw new TrailerFrameError(`grpc-status "${value}" is not a number`);
       code = Number(value);
     } else if (key === "grpc-message") {
-      message = percentDecode(value);
+      message = decodeGrpcMessage(value);
     } else if (key.endsWith("-bin")) {
       for (const item of value.split(",")) metadata.append(key, Buffer.from(item.trim(), "base64"));
     } else {
@@ -104,11 +96,21 @@ export function decodeTrailerFrame(frame: Uint8Array): WebTrailers {
   return { code, message, metadata };
 }
 
-function percentDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    // Not valid percent-encoding: the spec says to use the message as sent.
-    return value;
+/**
+ * Split a whole gRPC-Web response body (binary) into its message payloads and its trailer frame,
+ * for tests and clients that read the body themselves.
+ */
+export function splitWebResponse(body: Uint8Array): { messages: Buffer[]; trailers: WebTrailers | undefined } {
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const messages: Buffer[] = [];
+  let trailers: WebTrailers | undefined;
+  let offset = 0;
+  while (offset + HEADER_BYTES <= buffer.length) {
+    const end = offset + HEADER_BYTES + buffer.readUInt32BE(offset + 1);
+    const whole = buffer.subarray(offset, end);
+    if (((whole[0] as number) & TRAILER_FLAG) !== 0) trailers = decodeTrailerFrame(whole);
+    else messages.push(whole.subarray(HEADER_BYTES));
+    offset = end;
   }
+  return { messages, trailers };
 }

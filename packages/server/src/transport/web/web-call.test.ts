@@ -24,7 +24,7 @@ import type { CallIO } from "./call-io.js";
 import { createCleartextListener } from "./cleartext-listener.js";
 import { createCorsPolicy } from "./cors.js";
 import { Base64StreamDecoder } from "./text-codec.js";
-import { decodeTrailerFrame, type WebTrailers } from "./trailer-frame.js";
+import { splitWebResponse } from "./trailer-frame.js";
 import { acceptWebCall, WEB_STREAMING_REFUSAL, webMethodError } from "./web-call.js";
 
 const run = promisify(execFile);
@@ -43,21 +43,7 @@ function frame(payload: Uint8Array, flags = 0): Buffer {
   return out;
 }
 
-/** Split a gRPC-Web response body into its data frames and its trailer frame. */
-function splitFrames(body: Uint8Array): { messages: Buffer[]; trailers: WebTrailers | undefined } {
-  const buffer = Buffer.from(body);
-  const messages: Buffer[] = [];
-  let trailers: WebTrailers | undefined;
-  let offset = 0;
-  while (offset < buffer.length) {
-    const length = buffer.readUInt32BE(offset + 1);
-    const whole = buffer.subarray(offset, offset + 5 + length);
-    if (((whole[0] as number) & 0x80) !== 0) trailers = decodeTrailerFrame(whole);
-    else messages.push(whole.subarray(5));
-    offset += 5 + length;
-  }
-  return { messages, trailers };
-}
+const splitFrames = splitWebResponse;
 
 /** What the demo handlers saw, for assertions from the client side. */
 const seen = {

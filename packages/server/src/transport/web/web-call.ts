@@ -12,7 +12,7 @@
  * works for every client with no exposure needed.
  */
 import { type Metadata, ServerError, Status } from "nice-grpc-common";
-import type { CallBodyListener, CallIO, CallProtocol } from "./call-io.js";
+import type { CallBodyListener, CallIO, CallProtocol, MetadataEntries } from "./call-io.js";
 import { parseWebContentType } from "./content-type.js";
 import { type CorsPolicy, isSameOrigin } from "./cors.js";
 import { Base64StreamDecoder, encodeBase64 } from "./text-codec.js";
@@ -132,6 +132,8 @@ class WebCall implements CallIO {
   private readonly controller = new AbortController();
   private ended = false;
   private reading = false;
+  private closed = false;
+  private closeListener: (() => void) | undefined = undefined;
 
   constructor(
     private readonly req: CompatRequest,
@@ -149,6 +151,8 @@ class WebCall implements CallIO {
     this.remoteAddress = "remoteAddress" in req.socket ? req.socket.remoteAddress : undefined;
     res.once("close", () => {
       if (!res.writableFinished) this.controller.abort();
+      this.closed = true;
+      this.closeListener?.();
     });
   }
 
@@ -213,7 +217,12 @@ class WebCall implements CallIO {
     this.req.resume();
   }
 
-  sendHeaders(metadata?: Metadata): void {
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListener = listener;
+  }
+
+  sendHeaders(metadata?: MetadataEntries | null): void {
     if (this.res.headersSent || this.ended) return;
     const headers: Record<string, string | string[]> = { "content-type": this.contentType };
     for (const [key, value] of metadataToPairs(metadata)) {
@@ -233,7 +242,7 @@ class WebCall implements CallIO {
     this.res.once("drain", listener);
   }
 
-  end(code: number, message: string, trailers?: Metadata): void {
+  end(code: number, message: string, trailers?: MetadataEntries | null): void {
     if (this.ended) return;
     if (this.signal.aborted) {
       this.ended = true;

@@ -7,6 +7,7 @@
  * values that cannot break an HTTP/1 header block (a value with CR/LF would forge headers).
  */
 import { Metadata } from "nice-grpc-common";
+import type { MetadataEntries } from "./call-io.js";
 
 /** Headers of the HTTP exchange or the gRPC framing itself; never request or response metadata. */
 const RESERVED = new Set([
@@ -63,9 +64,9 @@ export function metadataFromHeaders(headers: Readonly<Record<string, string | re
  * Response metadata as header lines: lowercase names, `-bin` values base64-encoded. Entries that
  * cannot be sent safely (a reserved or malformed name, a non-printable ASCII value) are skipped.
  */
-export function metadataToPairs(metadata: Metadata | undefined): Array<[string, string]> {
+export function metadataToPairs(metadata: MetadataEntries | null | undefined): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  if (metadata === undefined) return pairs;
+  if (metadata == null) return pairs;
   for (const [rawKey, values] of metadata) {
     const key = rawKey.toLowerCase();
     if (!KEY.test(key) || isReservedHeader(key)) continue;

@@ -1,0 +1,143 @@
+/*
+ * A gRPC-Web call as the call runtime sees every call (`TransportCall`, ../http2-call.ts): the
+ * same record, steps and middleware as a gRPC call run it, over the `CallIO` of web-call.ts.
+ * Reading: body bytes → length-prefixed messages (the transport's framing and decompression),
+ * handed out one per `startRead()`, the body paused while the reader is behind. Writing: the
+ * response headers, messages (waiting for 'drain' when the socket's buffer is full), and the
+ * status as the trailer frame. A client that goes away before the answer aborts the call.
+ */
+import { CallReader } from "../call-reader.js";
+import type { Encoding } from "../compression.js";
+import { encodeMessage } from "../framing.js";
+import type { CallLimits, CallOwner, CallStatus, MetadataEntries, MethodCodec, TransportCall } from "../http2-call.js";
+import { RequestMetadata } from "../metadata.js";
+import { Code } from "../status.js";
+import type { CallIO, CallProtocol } from "./call-io.js";
+
+function onDeadline(call: WebTransportCall): void {
+  call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
+}
+
+/** What the call tells the connection it runs on (an HTTP/2 session counts its streams). */
+export interface CallTracker {
+  streamOpened(): void;
+  streamClosed(): void;
+}
+
+export class WebTransportCall extends CallReader implements TransportCall {
+  private isClosed = false;
+  private timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    private readonly io: CallIO,
+    codec: MethodCodec,
+    limits: CallLimits,
+    private readonly peer: string,
+    /** Client deadline, epoch ms (`Infinity`: none). */
+    private readonly deadlineMs: number,
+    requestEncoding: Encoding,
+    private readonly tracker: CallTracker | undefined,
+  ) {
+    super(codec, limits, requestEncoding);
+    tracker?.streamOpened();
+    io.onClose(() => this.closed());
+  }
+
+  get protocol(): CallProtocol {
+    return this.io.protocol;
+  }
+
+  start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void {
+    this.listener = listener;
+    if (refusal !== undefined) {
+      listener.onTransportError(refusal.code, refusal.details);
+      return;
+    }
+    if (this.deadlineMs !== Infinity) {
+      const ms = this.deadlineMs - Date.now();
+      if (ms > 0) this.timer = setTimeout(onDeadline, ms, this);
+    }
+    this.io.readBody({
+      data: (chunk) => this.receive(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+      end: () => this.receiveEnd(),
+      error: (error) => this.fail(error.code, error.details),
+    });
+    listener.onReceiveMetadata(metadata ?? new RequestMetadata(this.io.headers as Record<string, string | string[] | undefined>));
+  }
+
+  getPeer(): string {
+    return this.peer;
+  }
+
+  getDeadline(): number {
+    return this.deadlineMs;
+  }
+
+  get aborted(): boolean {
+    return this.io.signal.aborted;
+  }
+
+  // ---- reading (the rest is CallReader's) ----
+
+  protected pauseInput(): void {
+    this.io.pause();
+  }
+
+  protected resumeInput(): void {
+    this.io.resume();
+  }
+
+  // ---- writing ----
+
+  sendMetadata(metadata: MetadataEntries | null): void {
+    if (this.statusSent || this.isClosed) return;
+    this.io.sendHeaders(metadata);
+  }
+
+  sendMessage(message: unknown, done: () => void): void {
+    if (this.statusSent || this.isClosed) {
+      done();
+      return;
+    }
+    const body = this.encodeResponse(message);
+    if (body === undefined) {
+      done();
+      return;
+    }
+    // Responses are not compressed: gRPC-Web clients do not ask for it (browsers compress HTTP).
+    if (this.io.writeMessage(encodeMessage(body))) process.nextTick(done);
+    else this.io.onDrain(done);
+  }
+
+  sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
+    if (this.statusSent) return;
+    this.statusSent = true;
+    this.clearTimer();
+    this.stopReading();
+    if (this.isClosed) return;
+    if (header !== null) this.io.sendHeaders(header);
+    this.io.end(status.code, status.details, status.metadata);
+  }
+
+  /** Ends the call with an error the transport found, through the runtime (which logs it). */
+  fail(code: number, details: string): void {
+    if (this.statusSent) return;
+    if (this.listener !== undefined) this.listener.onTransportError(code, details);
+    this.sendStatus({ code, details, metadata: null });
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private closed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.clearTimer();
+    this.tracker?.streamClosed();
+    this.listener?.onCancel();
+  }
+}
