@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createServer, type OrgServer } from "@org/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASES, type CaseName, type InteropTarget, runCase } from "../src/cases.js";
+import { CASES, type CaseName, type InteropTarget, runCase, WEB_CASES } from "../src/cases.js";
 import { TestServiceDefinition } from "../src/gen/grpc/testing/test.js";
 import { testCerts } from "../src/internal/certs.js";
 import { testService } from "../src/test-service.js";
@@ -110,6 +110,31 @@ describe("the commands: dist/server.js and dist/client.js", () => {
       expect(result.code).toBe(1);
     });
   }
+
+  for (const tls of [false, true]) {
+    it(`runs the unary and server-streaming cases over gRPC-Web with @org/client-web, ${tls ? "TLS" : "plaintext"}, on the same port`, async () => {
+      const port = await startCommandServer(tls ? ["--use_tls=true"] : []);
+      const args = [dist("client.js"), "--server_host=localhost", `--server_port=${port}`, "--test_case=all", "--transport=grpc-web"];
+      if (tls) args.push("--use_tls=true");
+      const { stdout } = await run(process.execPath, args, { timeout: 60_000 });
+      expect(stdout.trim().split("\n")).toEqual(WEB_CASES.map((name) => `PASS ${name}`));
+    });
+  }
+
+  it("refuses, over gRPC-Web, a case that needs request streaming", async () => {
+    const port = await startCommandServer([]);
+    const error = await run(process.execPath, [
+      dist("client.js"),
+      `--server_port=${port}`,
+      "--test_case=ping_pong",
+      "--transport=grpc-web",
+    ]).then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    expect(error?.stdout).toContain("FAIL ping_pong: ping_pong needs request streaming, which gRPC-Web cannot carry");
+  });
 
   it("exits 0 when the cases asked for pass", async () => {
     const port = await startCommandServer([]);
