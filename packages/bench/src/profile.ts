@@ -10,8 +10,9 @@ import { startChild } from "./internal/child.js";
 import { isServerConfig } from "./internal/configs.js";
 import { analyse, type CpuProfile } from "./internal/cpuprofile.js";
 import { runH2load } from "./internal/h2load.js";
+import { protocolHeaders } from "./internal/preflight.js";
 import { benchToken } from "./servers/org-server.js";
-import { writeUnaryBody } from "./suites/unary-server.js";
+import { unaryProtocol, writeUnaryBody } from "./suites/unary-server.js";
 
 async function main() {
   const [config = "", secondsArg = "10"] = process.argv.slice(2).filter((a) => a !== "--");
@@ -31,7 +32,7 @@ async function main() {
     {
       url: `http://127.0.0.1:${child.ready.port}/org.users.v1.UsersService/GetUser`,
       bodyFile,
-      headers: { "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${benchToken()}` },
+      headers: { ...protocolHeaders(unaryProtocol(config)), authorization: `Bearer ${benchToken()}` },
       connections: settings.unary.connections,
       streamsPerConnection: settings.unary.streamsPerConnection,
       durationSec: seconds,

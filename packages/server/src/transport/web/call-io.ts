@@ -34,6 +34,8 @@ export interface CallIO {
   readonly metadata: Metadata;
   /** Aborted when the client goes away before the call ended. */
   readonly signal: AbortSignal;
+  /** The client went away before the call ended (`signal.aborted`, without creating the signal). */
+  readonly clientGone: boolean;
   /** The peer's address, when the socket knows it. */
   readonly remoteAddress: string | undefined;
   /** Start reading the body (once). Bytes flow until `pause`. */

@@ -10,6 +10,8 @@ import type { CompatRequest, CompatResponse } from "./web-call.js";
 
 type Headers = Record<string, string | string[] | undefined>;
 
+function ignore(): void {}
+
 class StreamRequest implements CompatRequest {
   readonly method: string | undefined;
   readonly url: string | undefined;
@@ -53,7 +55,7 @@ class StreamResponse implements CompatResponse {
   private pending: OutgoingHttpHeaders | undefined = undefined;
 
   constructor(private readonly stream: ServerHttp2Stream) {
-    stream.on("error", () => {}); // 'close' follows
+    stream.on("error", ignore); // 'close' follows
   }
 
   get headersSent(): boolean {
@@ -71,8 +73,9 @@ class StreamResponse implements CompatResponse {
 
   writeHead(status: number, headers: Record<string, string | string[]> = {}): this {
     if (this.stream.headersSent || this.stream.destroyed) return this;
-    const out: OutgoingHttpHeaders = { ...this.pending, [constants.HTTP2_HEADER_STATUS]: status };
-    for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+    const out: OutgoingHttpHeaders = this.pending ?? {};
+    out[constants.HTTP2_HEADER_STATUS] = status;
+    for (const name in headers) out[name.toLowerCase()] = headers[name];
     this.stream.respond(out);
     return this;
   }
@@ -86,8 +89,16 @@ class StreamResponse implements CompatResponse {
   end(chunk?: Uint8Array | string): this {
     if (this.stream.destroyed) return this;
     if (!this.stream.headersSent) this.writeHead(200);
+    // Not `end(chunk)`: Node closes an HTTP/2 stream as soon as its END_STREAM is out, before the
+    // write of that last chunk completes, and then makes an error object for the write it thinks
+    // was lost. Ending after the write completes costs an empty DATA frame instead.
     if (chunk === undefined) this.stream.end();
-    else this.stream.end(chunk);
+    else {
+      const stream = this.stream;
+      stream.write(chunk, () => {
+        if (!stream.destroyed) stream.end();
+      });
+    }
     this.stream.resume(); // whatever the client still sends is not read: let it drain
     return this;
   }

@@ -123,14 +123,28 @@ export function acceptWebCall(req: CompatRequest, res: CompatResponse, options: 
   return new WebCall(req, res, type.requestText, type.responseText, type.responseContentType);
 }
 
+function flushHeld(call: WebCall): void {
+  call.flushHeld();
+}
+
 class WebCall implements CallIO {
   readonly protocol: CallProtocol;
   readonly path: string;
   readonly headers: Headers;
-  readonly metadata: Metadata;
   readonly remoteAddress: string | undefined;
-  private readonly controller = new AbortController();
+  private requestMetadata: Metadata | undefined = undefined;
+  /** Created when something reads `signal` (the call runtime keeps its own). */
+  private controller: AbortController | undefined = undefined;
+  /** The client went away before the answer was sent. */
+  private gone = false;
+  /** Fails a body still being read when the client goes away. */
+  private bodyAbort: (() => void) | undefined = undefined;
   private ended = false;
+  /**
+   * The first message, held until the end of the tick: a unary answer then leaves in one write with
+   * its trailer frame (a write still in flight when the stream closes costs Node an error object).
+   */
+  private held: Uint8Array | undefined = undefined;
   private reading = false;
   private closed = false;
   private closeListener: (() => void) | undefined = undefined;
@@ -147,16 +161,32 @@ class WebCall implements CallIO {
     const query = url.indexOf("?");
     this.path = query === -1 ? url : url.slice(0, query);
     this.headers = req.headers;
-    this.metadata = metadataFromHeaders(req.headers);
     this.remoteAddress = "remoteAddress" in req.socket ? req.socket.remoteAddress : undefined;
     res.once("close", () => {
-      if (!res.writableFinished) this.controller.abort();
+      // Over HTTP/2, 'close' may come before 'finish': an answer we ended is not a client gone away.
+      if (!this.ended && !res.writableFinished) {
+        this.gone = true;
+        this.controller?.abort();
+        this.bodyAbort?.();
+      }
       this.closed = true;
       this.closeListener?.();
     });
   }
 
+  get clientGone(): boolean {
+    return this.gone;
+  }
+
+  get metadata(): Metadata {
+    return (this.requestMetadata ??= metadataFromHeaders(this.req.headers));
+  }
+
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.gone) this.controller.abort();
+    }
     return this.controller.signal;
   }
 
@@ -174,8 +204,7 @@ class WebCall implements CallIO {
       req.resume(); // drain what is left so an HTTP/1.1 connection stays usable
       listener.error(error);
     };
-    const onAbort = (): void => fail(new ServerError(Status.CANCELLED, "the client went away before sending the whole request"));
-    this.signal.addEventListener("abort", onAbort, { once: true });
+    this.bodyAbort = () => fail(new ServerError(Status.CANCELLED, "the client went away before sending the whole request"));
     req.on("data", (chunk: Buffer) => {
       if (decoder === undefined) {
         listener.data(chunk);
@@ -203,7 +232,7 @@ class WebCall implements CallIO {
         if (tail.length > 0) listener.data(tail);
       }
       done = true;
-      this.signal.removeEventListener("abort", onAbort);
+      this.bodyAbort = undefined;
       listener.end();
     });
     req.resume();
@@ -233,8 +262,26 @@ class WebCall implements CallIO {
   }
 
   writeMessage(frame: Uint8Array): boolean {
-    if (this.ended || this.signal.aborted) return true;
-    if (!this.res.headersSent) this.sendHeaders();
+    if (this.ended || this.gone) return true;
+    if (!this.res.headersSent) {
+      this.sendHeaders();
+      this.held = frame;
+      process.nextTick(flushHeld, this);
+      return true;
+    }
+    this.flushHeld();
+    return this.write(frame);
+  }
+
+  /** Writes the held first message, if it is still held. */
+  flushHeld(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    if (!this.ended && !this.gone) this.write(held);
+  }
+
+  private write(frame: Uint8Array): boolean {
     return this.res.write(this.responseText ? encodeBase64(frame) : frame);
   }
 
@@ -244,13 +291,16 @@ class WebCall implements CallIO {
 
   end(code: number, message: string, trailers?: MetadataEntries | null): void {
     if (this.ended) return;
-    if (this.signal.aborted) {
+    if (this.gone) {
       this.ended = true;
       return;
     }
     if (!this.res.headersSent) this.sendHeaders();
     this.ended = true;
-    const frame = encodeTrailerFrame(code, message, trailers);
+    const trailer = encodeTrailerFrame(code, message, trailers);
+    const held = this.held;
+    this.held = undefined;
+    const frame = held === undefined ? trailer : Buffer.concat([held, trailer]);
     this.res.end(this.responseText ? encodeBase64(frame) : frame);
   }
 }

@@ -6,13 +6,15 @@
  * response headers, messages (waiting for 'drain' when the socket's buffer is full), and the
  * status as the trailer frame. A client that goes away before the answer aborts the call.
  */
+
+import type { ServerError } from "nice-grpc-common";
 import { CallReader } from "../call-reader.js";
 import type { Encoding } from "../compression.js";
 import { encodeMessage } from "../framing.js";
 import type { CallLimits, CallOwner, CallStatus, MetadataEntries, MethodCodec, TransportCall } from "../http2-call.js";
 import { RequestMetadata } from "../metadata.js";
 import { Code } from "../status.js";
-import type { CallIO, CallProtocol } from "./call-io.js";
+import type { CallBodyListener, CallIO, CallProtocol } from "./call-io.js";
 
 function onDeadline(call: WebTransportCall): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
@@ -24,7 +26,7 @@ export interface CallTracker {
   streamClosed(): void;
 }
 
-export class WebTransportCall extends CallReader implements TransportCall {
+export class WebTransportCall extends CallReader implements TransportCall, CallBodyListener {
   private isClosed = false;
   private timer: NodeJS.Timeout | undefined = undefined;
 
@@ -57,11 +59,7 @@ export class WebTransportCall extends CallReader implements TransportCall {
       const ms = this.deadlineMs - Date.now();
       if (ms > 0) this.timer = setTimeout(onDeadline, ms, this);
     }
-    this.io.readBody({
-      data: (chunk) => this.receive(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
-      end: () => this.receiveEnd(),
-      error: (error) => this.fail(error.code, error.details),
-    });
+    this.io.readBody(this);
     listener.onReceiveMetadata(metadata ?? new RequestMetadata(this.io.headers as Record<string, string | string[] | undefined>));
   }
 
@@ -74,10 +72,25 @@ export class WebTransportCall extends CallReader implements TransportCall {
   }
 
   get aborted(): boolean {
-    return this.io.signal.aborted;
+    return this.io.clientGone;
   }
 
   // ---- reading (the rest is CallReader's) ----
+
+  /** CallBodyListener: body bytes. */
+  data(chunk: Uint8Array): void {
+    this.receive(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  /** CallBodyListener: the body is complete. */
+  end(): void {
+    this.receiveEnd();
+  }
+
+  /** CallBodyListener: the body cannot be used. */
+  error(error: ServerError): void {
+    this.fail(error.code, error.details);
+  }
 
   protected pauseInput(): void {
     this.io.pause();
