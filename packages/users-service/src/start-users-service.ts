@@ -2,14 +2,18 @@
 // with the environment's config; the end-to-end tests call it with port 0 and their own store.
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createServer, type OrgServer } from "@org/server";
-import type { UsersServiceConfig } from "./config.js";
+import { USERS_SERVICE_NAME, type UsersServiceConfig } from "./config.js";
+import { PostgresUsersRepository } from "./store/postgres-users-repository.js";
 import { SqliteUsersRepository } from "./store/sqlite-users-repository.js";
 import type { UsersRepository } from "./store/users-repository.js";
 import { createUsersService, type UsersService } from "./users-service.js";
 
 export interface StartUsersServiceOptions {
   config: UsersServiceConfig;
-  /** Store to use. Default: SQLite at `config.usersDb` (closed by `close()`). */
+  /**
+   * Store to use. Default: PostgreSQL at `config.databaseUrl` when set, else SQLite at
+   * `config.usersDb` (closed by `close()`).
+   */
   repository?: UsersRepository;
   /** Shut down gracefully on SIGTERM/SIGINT and exit. Default `true`; tests pass `false`. */
   handleSignals?: boolean;
@@ -29,7 +33,11 @@ export interface RunningUsersService {
 export async function startUsersService(options: StartUsersServiceOptions): Promise<RunningUsersService> {
   const { config } = options;
   const ownsRepository = options.repository === undefined;
-  const repository = options.repository ?? new SqliteUsersRepository({ path: config.usersDb });
+  const repository: UsersRepository =
+    options.repository ??
+    (config.databaseUrl !== undefined
+      ? await PostgresUsersRepository.open({ url: config.databaseUrl })
+      : new SqliteUsersRepository({ path: config.usersDb }));
   const service = createUsersService({ repository, pageTokenSecret: config.pageTokenSecret });
   const server = createServer({
     ...config.server,
@@ -38,6 +46,13 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
     handleSignals: options.handleSignals ?? true,
   });
   server.add(UsersServiceDefinition, service.implementation);
+  // A networked store can be unreachable: the replica then reports NOT_SERVING (readiness), and
+  // SERVING again once the database is back.
+  const stopHealth = repository.onAvailability?.((available) => {
+    const status = available ? "SERVING" : "NOT_SERVING";
+    server.health.set("", status);
+    server.health.set(USERS_SERVICE_NAME, status);
+  });
   if (ownsRepository) {
     // On SIGTERM @org/server drains and calls process.exit; close SQLite cleanly on the way out
     // (better-sqlite3's close is synchronous, so it completes inside the exit handler).
@@ -51,13 +66,19 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
     throw error;
   }
   server.logger.info(
-    { port, usersDb: config.usersDb, pageTokens: config.pageTokenSecret ? "USERS_PAGE_TOKEN_SECRET" : "random key" },
+    {
+      port,
+      store: config.databaseUrl !== undefined ? "postgresql" : "sqlite",
+      usersDb: config.databaseUrl === undefined ? config.usersDb : undefined,
+      pageTokens: config.pageTokenSecret ? "USERS_PAGE_TOKEN_SECRET" : "random key",
+    },
     "users service ready",
   );
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       service.shutdown();
+      stopHealth?.();
       await server.shutdown();
       if (ownsRepository) await repository.close();
     })());

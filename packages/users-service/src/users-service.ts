@@ -181,15 +181,23 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       const filter = normalizeFilter(request.filter);
       const queue: WatchUsersResponse[] = [];
       let overflowed = false;
+      let lost: Error | undefined;
       let wake: (() => void) | undefined;
       const notify = () => wake?.();
-      const unsubscribe = repo.subscribe((change) => {
-        const relevant = matchesFilter(change.user, filter) || (change.type === "updated" && matchesFilter(change.previous, filter));
-        if (!relevant) return;
-        if (queue.length >= watchBufferSize) overflowed = true;
-        else queue.push({ changeType: toChangeType(change.type), user: change.user, changeTime: change.changeTime });
-        notify();
-      });
+      const unsubscribe = repo.subscribe(
+        (change) => {
+          const relevant = matchesFilter(change.user, filter) || (change.type === "updated" && matchesFilter(change.previous, filter));
+          if (!relevant) return;
+          if (queue.length >= watchBufferSize) overflowed = true;
+          else queue.push({ changeType: toChangeType(change.type), user: change.user, changeTime: change.changeTime });
+          notify();
+        },
+        (error) => {
+          // The store may miss changes from now on: end the watch; the client resumes it.
+          lost = error;
+          notify();
+        },
+      );
       watchers.add(notify);
       context.signal.addEventListener("abort", notify);
       try {
@@ -199,6 +207,9 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
             throw resourceExhausted(`watcher fell more than ${watchBufferSize} changes behind; read the users again and start a new watch`);
           }
           if (shuttingDown) throw unavailable("server is shutting down");
+          if (lost !== undefined && queue.length === 0) {
+            throw unavailable(`this replica can no longer see every change (${lost.message}); watch again`);
+          }
           const next = queue.shift();
           if (next) {
             yield next;
