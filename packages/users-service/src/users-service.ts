@@ -67,6 +67,39 @@ function toChangeType(type: UserChange["type"]): ChangeType {
       : ChangeType.CHANGE_TYPE_DELETED;
 }
 
+type Handler = (request: unknown, context: unknown) => unknown;
+
+function isAsyncGenerator(value: unknown): value is AsyncGenerator<unknown> {
+  return (
+    typeof (value as AsyncGenerator | undefined)?.[Symbol.asyncIterator] === "function" &&
+    typeof (value as AsyncGenerator).throw === "function"
+  );
+}
+
+async function* streamWithStoreErrors(stream: AsyncGenerator<unknown>): AsyncGenerator<unknown> {
+  try {
+    yield* stream;
+  } catch (error) {
+    mapStoreError(error);
+  }
+}
+
+/**
+ * Every handler with the store's own failures (database unreachable, out of time, …) turned into
+ * their gRPC statuses, wherever in the handler they surface; other errors pass through unchanged.
+ */
+function withStoreErrors(implementation: ServiceImplementation<UsersServiceDefinition>): ServiceImplementation<UsersServiceDefinition> {
+  const wrapped: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(implementation as Record<string, Handler>)) {
+    wrapped[name] = (request, context) => {
+      const result = handler(request, context);
+      if (isAsyncGenerator(result)) return streamWithStoreErrors(result);
+      return (result as Promise<unknown>).catch(mapStoreError);
+    };
+  }
+  return wrapped as unknown as ServiceImplementation<UsersServiceDefinition>;
+}
+
 /** Code and message of a failed item, for BulkCreateUsers and SyncUsers outcomes. */
 function itemFailure(error: unknown): { code: number; message: string } {
   if (error instanceof ServerError) {
@@ -292,7 +325,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
   };
 
   return {
-    implementation,
+    implementation: withStoreErrors(implementation),
     shutdown() {
       shuttingDown = true;
       for (const notify of watchers) notify();
