@@ -147,6 +147,8 @@ function payloadToChange(payload: Json): UserChange {
   return { type: payload.type as "created" | "deleted", user, changeTime };
 }
 
+function ignore(): void {}
+
 /** One change waiting to be seen back on this replica's LISTEN connection. */
 interface Delivery {
   promise: Promise<void>;
@@ -161,6 +163,7 @@ export class PostgresUsersRepository implements UsersRepository {
   readonly #scope = callScope();
   readonly #deliveries = new Map<string, Delivery>();
   readonly #availability = new Set<(available: boolean) => void>();
+  readonly #guarded = new WeakSet<pg.PoolClient>();
   #listener: pg.Client | undefined;
   #listening = false;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -507,6 +510,13 @@ export class PostgresUsersRepository implements UsersRepository {
       client = await this.#pool.connect();
     } catch (error) {
       throw classifyPostgresError(error, deadline !== undefined && Date.now() >= deadline);
+    }
+    if (!this.#guarded.has(client)) {
+      // A connection the server drops while checked out (between two statements) emits 'error' on
+      // the client, not the pool; unheard, that would end the process. The next statement fails
+      // and is classified below.
+      client.on("error", ignore);
+      this.#guarded.add(client);
     }
     let broken = false;
     try {
