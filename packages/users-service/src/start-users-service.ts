@@ -46,12 +46,11 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
     handleSignals: options.handleSignals ?? true,
   });
   server.add(UsersServiceDefinition, service.implementation);
-  // A networked store can be unreachable: the replica then reports NOT_SERVING (readiness), and
-  // SERVING again once the database is back.
+  // A networked store can be unreachable: the users service then reports NOT_SERVING (what the
+  // readiness probe asks), and SERVING again once the database is back. The server itself ("",
+  // the liveness probe) stays SERVING: restarting the pod would not bring the database back.
   const stopHealth = repository.onAvailability?.((available) => {
-    const status = available ? "SERVING" : "NOT_SERVING";
-    server.health.set("", status);
-    server.health.set(USERS_SERVICE_NAME, status);
+    server.health.set(USERS_SERVICE_NAME, available ? "SERVING" : "NOT_SERVING");
   });
   if (ownsRepository) {
     // On SIGTERM @org/server drains and calls process.exit; close SQLite cleanly on the way out

@@ -96,6 +96,73 @@ describe("Kubernetes manifests", () => {
   });
 });
 
+describe("Kubernetes manifests for replicas on PostgreSQL (deploy/k8s-postgres)", () => {
+  const pgDocs: Doc[] = readdirSync(`${deployDir}k8s-postgres`)
+    .filter((f) => f.endsWith(".yaml"))
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(`${deployDir}k8s-postgres/${f}`, "utf8")).map((d) => {
+        expect(d.errors, f).toEqual([]);
+        return d.toJS();
+      }),
+    );
+  const replicated = pgDocs.find((d) => d.kind === "Deployment");
+  const pdb = pgDocs.find((d) => d.kind === "PodDisruptionBudget");
+  const statefulSet = pgDocs.find((d) => d.kind === "StatefulSet");
+  const dbService = pgDocs.find((d) => d.kind === "Service");
+  const dbSecret = pgDocs.find((d) => d.kind === "Secret");
+  const replicaContainer = replicated?.spec.template.spec.containers.find((c: Doc) => c.name === "users-service");
+
+  it("runs three replicas, rolled one at a time without losing capacity, with no volume for data", () => {
+    expect(replicated.spec.replicas).toBe(3);
+    expect(replicated.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(replicated.spec.template.spec.volumes.map((v: Doc) => v.name)).toEqual(["tmp"]);
+    expect(replicaContainer.volumeMounts.map((m: Doc) => m.mountPath)).toEqual(["/tmp"]);
+  });
+
+  it("takes DATABASE_URL from a Secret, and the service's config accepts the example's URL", () => {
+    const url = replicaContainer.env.find((e: Doc) => e.name === "DATABASE_URL");
+    expect(url.valueFrom.secretKeyRef).toEqual({ name: dbSecret.metadata.name, key: "database-url" });
+    const plain = Object.fromEntries(
+      replicaContainer.env.filter((e: Doc) => typeof e.value === "string").map((e: Doc) => [e.name, e.value]),
+    );
+    const config = loadConfig({ ...plain, DATABASE_URL: dbSecret.stringData["database-url"] }, "/app");
+    expect(config.databaseUrl).toBe(dbSecret.stringData["database-url"]);
+    // The example URL names the example PostgreSQL's Service and port.
+    const target = new URL(dbSecret.stringData["database-url"]);
+    expect(target.hostname).toBe(dbService.metadata.name);
+    expect(Number(target.port)).toBe(dbService.spec.ports[0].port);
+    expect(replicaContainer.env.find((e: Doc) => e.name === "USERS_PAGE_TOKEN_SECRET").valueFrom.secretKeyRef.name).toBe("users-service");
+  });
+
+  it("is the single-replica container otherwise: same image, ports, probes, shutdown timing and limits", () => {
+    const strip = (c: Doc) => ({ ...c, env: undefined, volumeMounts: undefined });
+    expect(strip(replicaContainer)).toEqual(strip(container));
+    expect(replicated.spec.template.spec.terminationGracePeriodSeconds).toBe(pod.terminationGracePeriodSeconds);
+    expect(replicated.spec.template.spec.securityContext).toEqual(pod.securityContext);
+  });
+
+  it("keeps two replicas through voluntary disruptions, and the headless Service of deploy/k8s selects them", () => {
+    expect(pdb.spec.minAvailable).toBeLessThan(replicated.spec.replicas);
+    expect(pdb.spec.minAvailable).toBeGreaterThanOrEqual(2);
+    for (const [key, value] of Object.entries(pdb.spec.selector.matchLabels)) {
+      expect(replicated.spec.template.metadata.labels[key]).toBe(value);
+    }
+    for (const [key, value] of Object.entries(service.spec.selector)) {
+      expect(replicated.spec.template.metadata.labels[key]).toBe(value);
+    }
+  });
+
+  it("has an example PostgreSQL: a StatefulSet with a volume, its password from the same Secret", () => {
+    expect(statefulSet.spec.volumeClaimTemplates[0].spec.accessModes).toEqual(["ReadWriteOnce"]);
+    const postgres = statefulSet.spec.template.spec.containers[0];
+    expect(postgres.env.find((e: Doc) => e.name === "POSTGRES_PASSWORD").valueFrom.secretKeyRef).toEqual({
+      name: dbSecret.metadata.name,
+      key: "password",
+    });
+    expect(dbService.spec.selector).toEqual(statefulSet.spec.template.metadata.labels);
+  });
+});
+
 describe("Dockerfile", () => {
   const dockerfile = readFileSync(`${deployDir}Dockerfile`, "utf8");
   const lines = dockerfile.split("\n").filter((l) => !l.trimStart().startsWith("#"));
