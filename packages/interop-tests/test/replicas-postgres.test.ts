@@ -8,9 +8,9 @@
 import { randomUUID } from "node:crypto";
 import { ChangeType, type User } from "@org/api/org/users/v1";
 import { CallError, createUsersClient, Status, type UsersClient } from "@org/client";
+import { startPostgres, type TestPostgres } from "@org/test-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type TestPostgres } from "../../users-service/test/postgres.js";
 import { startLoad } from "./helpers/load.js";
 import { fetchMetrics, sumOf } from "./helpers/metrics.js";
 import { type ServiceProcess, startService } from "./helpers/service-process.js";

@@ -2,11 +2,11 @@
 // database faults reach clients as UNAVAILABLE (with a retry delay) or DEADLINE_EXCEEDED, never
 // INTERNAL; health follows the database; watches end with UNAVAILABLE when the change feed is lost.
 import { createUsersClient, Status } from "@org/client";
+import { startPostgres, type TestPostgres } from "@org/test-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, USERS_SERVICE_NAME } from "../src/config.js";
 import { type RunningUsersService, startUsersService } from "../src/start-users-service.js";
-import { startPostgres, type TestPostgres } from "./postgres.js";
 
 let postgres: TestPostgres;
 beforeAll(async () => {

