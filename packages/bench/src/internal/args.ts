@@ -1,6 +1,6 @@
 // Command line of `pnpm --filter @org/bench bench [-- options]`. Pure; unit-tested.
 
-export const SUITE_GROUPS = ["unary-server", "unary-client", "streaming", "serialisation", "memory"] as const;
+export const SUITE_GROUPS = ["unary-server", "unary-client", "streaming", "serialisation", "memory", "store"] as const;
 export type SuiteGroup = (typeof SUITE_GROUPS)[number];
 
 export interface BenchSettings {

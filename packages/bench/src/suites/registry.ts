@@ -7,6 +7,7 @@ import type { GroupRunner } from "./group.js";
 import { pick, recordPaired } from "./group.js";
 import { MEMORY_CONFIGS, memorySample, memorySpec } from "./memory.js";
 import { CODEC_IDS, serialisationSample, serialisationSpec } from "./serialisation.js";
+import { storeGroup } from "./store.js";
 import { STREAMING_CONFIGS, STREAMING_KINDS, streamingSample, streamingSpec } from "./streaming.js";
 import { UNARY_CLIENT_CONFIGS, unaryClientSample, unaryClientSpec } from "./unary-client.js";
 import { unaryServerGroup } from "./unary-server-group.js";
@@ -71,4 +72,11 @@ const serialisationGroup: GroupRunner = {
   },
 };
 
-export const GROUPS: readonly GroupRunner[] = [unaryServerGroup, unaryClientGroup, streamingGroup, memoryGroup, serialisationGroup];
+export const GROUPS: readonly GroupRunner[] = [
+  unaryServerGroup,
+  unaryClientGroup,
+  streamingGroup,
+  memoryGroup,
+  serialisationGroup,
+  storeGroup,
+];
