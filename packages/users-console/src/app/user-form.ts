@@ -108,7 +108,8 @@ export class UserForm {
         if (field) this.fieldError(field, violation.description);
         else elsewhere.push(`${violation.field}: ${violation.description}`);
       }
-      if (elsewhere.length > 0) show(this.formError, ...problemNodes(`Not saved: ${elsewhere.join("; ")}`, error));
+      const summary = ["Not saved: correct the fields marked above.", ...elsewhere].join(" ");
+      show(this.formError, ...problemNodes(summary, error));
       this.form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
     }
