@@ -4,11 +4,11 @@
 import http2 from "node:http2";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { gunzipSync, gzipSync } from "node:zlib";
-import { GetUserRequest, GetUserResponse } from "@org/api/org/users/v1";
+import { gunzipSync, gzipSync, inflateSync } from "node:zlib";
+import { GetUserRequest, GetUserResponse, UsersServiceDefinition } from "@org/api/org/users/v1";
 import { Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
-import { startServer } from "./helpers.js";
+import { startServer, usersImpl } from "./helpers.js";
 
 const getUser = "/org.users.v1.UsersService/GetUser";
 
@@ -182,6 +182,32 @@ describe("compression", () => {
     const plain = await call(t.address, getUser, frame(request("u1")));
     expect(plain.headers["grpc-encoding"]).toBeUndefined();
     expect(plain.body[0]).toBe(0);
+  });
+
+  it("lets a call choose its response compression with grpc-js's grpc-internal-encoding-request header", async () => {
+    const t = await startServer({ responseCompression: "gzip" }, (server) =>
+      server.add(UsersServiceDefinition, {
+        ...usersImpl(),
+        async getUser({ id }, ctx) {
+          // "gzip" on a server that does not compress by default; "identity" turns the default off.
+          ctx.header.set("grpc-internal-encoding-request", id);
+          return { user: { id } };
+        },
+      }),
+    );
+    const chosen = await call(t.address, getUser, frame(request("deflate")), { "grpc-accept-encoding": "gzip,deflate" });
+    expect([chosen.headers["grpc-encoding"], chosen.body[0]]).toEqual(["deflate", 1]);
+    expect(chosen.headers["grpc-internal-encoding-request"]).toBeUndefined();
+    expect(GetUserResponse.decode(inflateSync(chosen.body.subarray(5))).user?.id).toBe("deflate");
+    const off = await call(t.address, getUser, frame(request("identity")), { "grpc-accept-encoding": "gzip" });
+    expect([off.headers["grpc-encoding"], off.body[0]]).toEqual([undefined, 0]);
+    // Not accepted by the client, or not an encoding we speak: identity.
+    const refused = await call(t.address, getUser, frame(request("deflate")), { "grpc-accept-encoding": "gzip" });
+    expect([refused.headers["grpc-encoding"], refused.body[0]]).toEqual([undefined, 0]);
+    const unknown = await call(t.address, getUser, frame(request("snappy")), { "grpc-accept-encoding": "snappy" });
+    expect([unknown.headers["grpc-encoding"], unknown.body[0], unknown.grpcStatus]).toEqual([undefined, 0, Status.OK]);
+    // A grpc-js client (nice-grpc) decodes what it accepted.
+    expect((await t.client.getUser({ id: "gzip" })).user?.id).toBe("gzip");
   });
 });
 

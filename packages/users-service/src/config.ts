@@ -22,6 +22,8 @@ export interface UsersServiceConfig {
   grpcListen: string;
   /** Absolute path of the SQLite file, or `":memory:"`. Default `DEFAULT_USERS_DB` in the working directory. */
   usersDb: string;
+  /** `postgres://` URL: when set, the service stores users in PostgreSQL instead of SQLite. */
+  databaseUrl: string | undefined;
   /** HMAC key of ListUsers page tokens. Default: random per process (tokens die with it). */
   pageTokenSecret: Buffer | undefined;
   /** Grace period of a graceful shutdown, ms. Default `DEFAULT_SHUTDOWN_GRACE_MS`. */
@@ -33,7 +35,24 @@ export interface UsersServiceConfig {
 }
 
 /** The service's own variables (the server's are in @org/server's SERVER_ENV_VARS). */
-export const USERS_ENV_VARS = ["USERS_DB", "USERS_PAGE_TOKEN_SECRET"] as const;
+export const USERS_ENV_VARS = ["USERS_DB", "DATABASE_URL", "USERS_PAGE_TOKEN_SECRET"] as const;
+
+/** DATABASE_URL checked: a postgres:// or postgresql:// URL with a host. */
+function parseDatabaseUrl(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (value === undefined || value === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error("DATABASE_URL: expected a postgres:// URL (postgres://user:password@host:5432/database)");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new Error(`DATABASE_URL: expected a postgres:// or postgresql:// URL, got ${url.protocol}// (SQLite is set with USERS_DB)`);
+  }
+  if (url.hostname === "") throw new Error("DATABASE_URL: expected a host (postgres://user:password@host:5432/database)");
+  return value;
+}
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): UsersServiceConfig {
   const server = serverOptionsFromEnv(env);
@@ -46,6 +65,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return {
     grpcListen: server.listenAddress ?? DEFAULT_GRPC_LISTEN,
     usersDb,
+    databaseUrl: parseDatabaseUrl(env.DATABASE_URL),
     pageTokenSecret: rawSecret ? Buffer.from(rawSecret) : undefined,
     shutdownGraceMs: server.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     production: env.NODE_ENV?.trim() === "production",

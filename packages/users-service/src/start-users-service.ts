@@ -3,14 +3,18 @@
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createServer, type OrgServer } from "@org/server";
 import { consoleHttpHandler } from "@org/users-console";
-import type { UsersServiceConfig } from "./config.js";
+import { USERS_SERVICE_NAME, type UsersServiceConfig } from "./config.js";
+import { PostgresUsersRepository } from "./store/postgres-users-repository.js";
 import { SqliteUsersRepository } from "./store/sqlite-users-repository.js";
 import type { UsersRepository } from "./store/users-repository.js";
 import { createUsersService, type UsersService } from "./users-service.js";
 
 export interface StartUsersServiceOptions {
   config: UsersServiceConfig;
-  /** Store to use. Default: SQLite at `config.usersDb` (closed by `close()`). */
+  /**
+   * Store to use. Default: PostgreSQL at `config.databaseUrl` when set, else SQLite at
+   * `config.usersDb` (closed by `close()`).
+   */
   repository?: UsersRepository;
   /** Shut down gracefully on SIGTERM/SIGINT and exit. Default `true`; tests pass `false`. */
   handleSignals?: boolean;
@@ -34,7 +38,11 @@ export interface RunningUsersService {
 export async function startUsersService(options: StartUsersServiceOptions): Promise<RunningUsersService> {
   const { config } = options;
   const ownsRepository = options.repository === undefined;
-  const repository = options.repository ?? new SqliteUsersRepository({ path: config.usersDb });
+  const repository: UsersRepository =
+    options.repository ??
+    (config.databaseUrl !== undefined
+      ? await PostgresUsersRepository.open({ url: config.databaseUrl })
+      : new SqliteUsersRepository({ path: config.usersDb }));
   const service = createUsersService({ repository, pageTokenSecret: config.pageTokenSecret });
   const server = createServer({
     ...config.server,
@@ -45,6 +53,13 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
     ...(options.console !== false && { httpHandler: consoleHttpHandler() }),
   });
   server.add(UsersServiceDefinition, service.implementation);
+  // A networked store can be unreachable: the replica then reports NOT_SERVING (readiness), and
+  // SERVING again once the database is back.
+  const stopHealth = repository.onAvailability?.((available) => {
+    const status = available ? "SERVING" : "NOT_SERVING";
+    server.health.set("", status);
+    server.health.set(USERS_SERVICE_NAME, status);
+  });
   if (ownsRepository) {
     // On SIGTERM @org/server drains and calls process.exit; close SQLite cleanly on the way out
     // (better-sqlite3's close is synchronous, so it completes inside the exit handler).
@@ -59,13 +74,20 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
   }
   const consoleUrl = options.console === false ? undefined : browserUrl(config.grpcListen, port, config.server.tls !== undefined);
   server.logger.info(
-    { port, consoleUrl, usersDb: config.usersDb, pageTokens: config.pageTokenSecret ? "USERS_PAGE_TOKEN_SECRET" : "random key" },
+    {
+      port,
+      consoleUrl,
+      store: config.databaseUrl !== undefined ? "postgresql" : "sqlite",
+      usersDb: config.databaseUrl === undefined ? config.usersDb : undefined,
+      pageTokens: config.pageTokenSecret ? "USERS_PAGE_TOKEN_SECRET" : "random key",
+    },
     "users service ready",
   );
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       service.shutdown();
+      stopHealth?.();
       await server.shutdown();
       if (ownsRepository) await repository.close();
     })());

@@ -67,6 +67,39 @@ function toChangeType(type: UserChange["type"]): ChangeType {
       : ChangeType.CHANGE_TYPE_DELETED;
 }
 
+type Handler = (request: unknown, context: unknown) => unknown;
+
+function isAsyncGenerator(value: unknown): value is AsyncGenerator<unknown> {
+  return (
+    typeof (value as AsyncGenerator | undefined)?.[Symbol.asyncIterator] === "function" &&
+    typeof (value as AsyncGenerator).throw === "function"
+  );
+}
+
+async function* streamWithStoreErrors(stream: AsyncGenerator<unknown>): AsyncGenerator<unknown> {
+  try {
+    yield* stream;
+  } catch (error) {
+    mapStoreError(error);
+  }
+}
+
+/**
+ * Every handler with the store's own failures (database unreachable, out of time, …) turned into
+ * their gRPC statuses, wherever in the handler they surface; other errors pass through unchanged.
+ */
+function withStoreErrors(implementation: ServiceImplementation<UsersServiceDefinition>): ServiceImplementation<UsersServiceDefinition> {
+  const wrapped: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(implementation as Record<string, Handler>)) {
+    wrapped[name] = (request, context) => {
+      const result = handler(request, context);
+      if (isAsyncGenerator(result)) return streamWithStoreErrors(result);
+      return (result as Promise<unknown>).catch(mapStoreError);
+    };
+  }
+  return wrapped as unknown as ServiceImplementation<UsersServiceDefinition>;
+}
+
 /** Code and message of a failed item, for BulkCreateUsers and SyncUsers outcomes. */
 function itemFailure(error: unknown): { code: number; message: string } {
   if (error instanceof ServerError) {
@@ -181,15 +214,23 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       const filter = normalizeFilter(request.filter);
       const queue: WatchUsersResponse[] = [];
       let overflowed = false;
+      let lost: Error | undefined;
       let wake: (() => void) | undefined;
       const notify = () => wake?.();
-      const unsubscribe = repo.subscribe((change) => {
-        const relevant = matchesFilter(change.user, filter) || (change.type === "updated" && matchesFilter(change.previous, filter));
-        if (!relevant) return;
-        if (queue.length >= watchBufferSize) overflowed = true;
-        else queue.push({ changeType: toChangeType(change.type), user: change.user, changeTime: change.changeTime });
-        notify();
-      });
+      const unsubscribe = repo.subscribe(
+        (change) => {
+          const relevant = matchesFilter(change.user, filter) || (change.type === "updated" && matchesFilter(change.previous, filter));
+          if (!relevant) return;
+          if (queue.length >= watchBufferSize) overflowed = true;
+          else queue.push({ changeType: toChangeType(change.type), user: change.user, changeTime: change.changeTime });
+          notify();
+        },
+        (error) => {
+          // The store may miss changes from now on: end the watch; the client resumes it.
+          lost = error;
+          notify();
+        },
+      );
       watchers.add(notify);
       context.signal.addEventListener("abort", notify);
       try {
@@ -199,6 +240,9 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
             throw resourceExhausted(`watcher fell more than ${watchBufferSize} changes behind; read the users again and start a new watch`);
           }
           if (shuttingDown) throw unavailable("server is shutting down");
+          if (lost !== undefined && queue.length === 0) {
+            throw unavailable(`this replica can no longer see every change (${lost.message}); watch again`);
+          }
           const next = queue.shift();
           if (next) {
             yield next;
@@ -281,7 +325,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
   };
 
   return {
-    implementation,
+    implementation: withStoreErrors(implementation),
     shutdown() {
       shuttingDown = true;
       for (const notify of watchers) notify();

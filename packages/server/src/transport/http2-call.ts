@@ -10,7 +10,7 @@
  */
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { CallReader } from "./call-reader.js";
-import { ACCEPT_ENCODING, compress, type Encoding } from "./compression.js";
+import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding } from "./compression.js";
 import { encodeMessage } from "./framing.js";
 import { addMetadataHeaders, RequestMetadata } from "./metadata.js";
 import type { SessionState } from "./session.js";
@@ -101,6 +101,12 @@ function onWantTrailers(this: CallStream): void {
 function onError(): void {
   // 'close' follows; the call ends there.
 }
+/** The encoding a handler asked for, if this server speaks it and the client accepts it; else identity. */
+function callEncoding(requested: string, accept: string | string[] | undefined): Encoding {
+  const wanted = requestEncoding(requested.trim().toLowerCase());
+  return responseEncoding(typeof accept === "string" ? accept : accept?.join(","), wanted);
+}
+
 function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
 }
@@ -110,7 +116,7 @@ export class Http2Call extends CallReader implements TransportCall {
   private isClosed = false;
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
-  private readonly sendEncoding: Encoding;
+  private sendEncoding: Encoding;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -187,8 +193,12 @@ export class Http2Call extends CallReader implements TransportCall {
       [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc",
       "grpc-accept-encoding": ACCEPT_ENCODING,
     };
+    if (metadata !== null) {
+      const requested = addMetadataHeaders(headers, metadata);
+      // The handler chose this call's compression; used only if the client accepts it.
+      if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.headers["grpc-accept-encoding"]);
+    }
     if (this.sendEncoding !== "identity") headers["grpc-encoding"] = this.sendEncoding;
-    if (metadata !== null) addMetadataHeaders(headers, metadata);
     return headers;
   }
 

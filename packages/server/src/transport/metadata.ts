@@ -24,6 +24,12 @@ const RESERVED_REQUEST = new Set([
 ]);
 
 /**
+ * Response header key a handler sets to choose its call's response compression (`gzip`,
+ * `deflate`, or `identity` to turn the server's default off), the key grpc-js uses. Never sent.
+ */
+export const ENCODING_REQUEST_KEY = "grpc-internal-encoding-request";
+
+/**
  * Keys a handler may not set on response headers or trailers (the transport owns them).
  * `grpc-status-details-bin` is allowed: rich error details travel in the trailer metadata.
  */
@@ -40,6 +46,7 @@ const RESERVED_RESPONSE = new Set([
   "transfer-encoding",
   "keep-alive",
   "upgrade",
+  ENCODING_REQUEST_KEY,
 ]);
 
 const VALID_KEY = /^[0-9a-z_.-]+$/;
@@ -134,16 +141,19 @@ export function headerListBytes(headers: IncomingHttpHeaders): number {
  * Adds `entries` (nice-grpc metadata or plain pairs) to outgoing `headers`. Reserved keys, keys
  * that are not valid header names and ASCII values with characters HTTP/2 cannot carry are
  * dropped (Node would otherwise throw in the middle of the response) and reported via `onDrop`.
+ * Returns the value of {@link ENCODING_REQUEST_KEY} when the entries set it.
  */
 export function addMetadataHeaders(
   headers: OutgoingHttpHeaders,
   entries: Iterable<[string, readonly (string | Uint8Array)[]]>,
   onDrop?: (key: string) => void,
-): void {
+): string | undefined {
+  let encodingRequest: string | undefined;
   for (const [rawKey, values] of entries) {
     const key = rawKey.toLowerCase();
     if (RESERVED_RESPONSE.has(key) || !VALID_KEY.test(key)) {
-      onDrop?.(key);
+      if (key === ENCODING_REQUEST_KEY && typeof values[0] === "string") encodingRequest = values[0];
+      else onDrop?.(key);
       continue;
     }
     const binary = key.endsWith("-bin");
@@ -166,6 +176,7 @@ export function addMetadataHeaders(
     if (previous === undefined) headers[key] = out.length === 1 ? out[0] : out;
     else headers[key] = [...(Array.isArray(previous) ? previous : [String(previous)]), ...out];
   }
+  return encodingRequest;
 }
 
 /** Size of outgoing headers as HTTP/2 counts them (name + value + 32 per field). */

@@ -1,20 +1,26 @@
-// The in-process change feed behind WatchUsers: stores call `publish` after a commit.
+// The in-process change feed behind WatchUsers: stores call `publish` after a commit, and `lose`
+// when they can no longer see every change (a PostgreSQL replica that lost its LISTEN connection).
 import type { UserChange } from "../store/users-repository.js";
 
-export class ChangeFeed {
-  readonly #listeners = new Set<(change: UserChange) => void>();
+interface Subscription {
+  listener: (change: UserChange) => void;
+  onLost: ((error: Error) => void) | undefined;
+}
 
-  subscribe(listener: (change: UserChange) => void): () => void {
-    // Wrap so that subscribing the same function twice still yields two independent subscriptions.
-    const entry = (change: UserChange) => listener(change);
-    this.#listeners.add(entry);
+export class ChangeFeed {
+  readonly #subscriptions = new Set<Subscription>();
+
+  subscribe(listener: (change: UserChange) => void, onLost?: (error: Error) => void): () => void {
+    // One entry per call, so subscribing the same function twice yields two independent subscriptions.
+    const entry: Subscription = { listener, onLost };
+    this.#subscriptions.add(entry);
     return () => {
-      this.#listeners.delete(entry);
+      this.#subscriptions.delete(entry);
     };
   }
 
   publish(change: UserChange): void {
-    for (const listener of this.#listeners) {
+    for (const { listener } of this.#subscriptions) {
       try {
         listener(change);
       } catch {
@@ -23,7 +29,20 @@ export class ChangeFeed {
     }
   }
 
+  /** Changes may have been missed: every current subscriber is told and dropped. */
+  lose(error: Error): void {
+    const lost = [...this.#subscriptions];
+    this.#subscriptions.clear();
+    for (const { onLost } of lost) {
+      try {
+        onLost?.(error);
+      } catch {
+        // as in publish
+      }
+    }
+  }
+
   get size(): number {
-    return this.#listeners.size;
+    return this.#subscriptions.size;
   }
 }

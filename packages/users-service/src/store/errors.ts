@@ -28,3 +28,19 @@ export class EtagMismatchError extends Error {
     super(`user ${JSON.stringify(id)} has changed: etag ${JSON.stringify(expected)} is stale`);
   }
 }
+
+/**
+ * The database cannot be reached or dropped the connection (refused, reset, restarting, pool
+ * exhausted): the write did not happen, or a read found nothing; the call may be retried.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The statement ran out of the call's time and the database cancelled it. */
+export class StoreDeadlineError extends Error {
+  override readonly name = "StoreDeadlineError";
+}

@@ -8,6 +8,7 @@ import { newEtag, newUserId } from "../internal/ids.js";
 import { EmailTakenError, EtagMismatchError, UserNotFoundError } from "./errors.js";
 import { fold } from "./filter.js";
 import { migrate } from "./migrations.js";
+import { userFromJson, userToJson } from "./user-json.js";
 import type {
   CreateUserOptions,
   ListUsersOptions,
@@ -69,20 +70,6 @@ function userToParams(user: UserRecord) {
     update_time: user.updateTime.getTime(),
     etag: user.etag,
   };
-}
-
-function snapshotToUser(json: string): UserRecord {
-  const raw = JSON.parse(json);
-  return {
-    ...raw,
-    loginCount: BigInt(raw.loginCount),
-    createTime: new Date(raw.createTime),
-    updateTime: new Date(raw.updateTime),
-  };
-}
-
-function userToSnapshot(user: UserRecord): string {
-  return JSON.stringify({ ...user, loginCount: user.loginCount.toString() });
 }
 
 function isUniqueEmailViolation(error: unknown): boolean {
@@ -184,12 +171,12 @@ export class SqliteUsersRepository implements UsersRepository {
           const seen = this.#stmt.getKey.get(requestId) as { user_id: string; snapshot: string } | undefined;
           if (seen) {
             const current = this.#stmt.get.get(seen.user_id) as UserRow | undefined;
-            return { user: current ? rowToUser(current) : snapshotToUser(seen.snapshot), created: false };
+            return { user: current ? rowToUser(current) : userFromJson(seen.snapshot), created: false };
           }
         }
         const user = this.#insert(newUserId(), fields);
         if (requestId) {
-          this.#stmt.putKey.run(requestId, user.id, userToSnapshot(user), user.createTime.getTime());
+          this.#stmt.putKey.run(requestId, user.id, userToJson(user), user.createTime.getTime());
         }
         return { user, created: true };
       })

@@ -99,7 +99,16 @@ export interface UsersRepository {
   upsert(id: string, fields: UserFields): Promise<{ user: UserRecord; created: boolean }>;
   /** Returns the user as it was. */
   delete(id: string, options?: WriteOptions): Promise<UserRecord>;
-  /** Returns the unsubscribe function. */
-  subscribe(listener: (change: UserChange) => void): () => void;
+  /**
+   * Returns the unsubscribe function. `onLost` is called (and the subscription dropped) when the
+   * store can no longer guarantee every change reaches the listener, e.g. a replica that lost its
+   * database connection; a store that cannot lose changes never calls it.
+   */
+  subscribe(listener: (change: UserChange) => void, onLost?: (error: Error) => void): () => void;
+  /**
+   * Tells `listener` whether the database can be reached now (and at once, the current state);
+   * stores that are always available may leave it out. Returns the unsubscribe function.
+   */
+  onAvailability?(listener: (available: boolean) => void): () => void;
   close(): Promise<void>;
 }
