@@ -223,6 +223,34 @@ describe("users console", () => {
     await browser.screenshot(page, "07-after-restart");
   });
 
+  it("labels every control and works with the keyboard alone", async () => {
+    const unlabelled = await page.evaluate(() =>
+      [
+        ...[...document.querySelectorAll("input, select")].filter((e) => (e as HTMLInputElement).labels?.length === 0),
+        ...[...document.querySelectorAll("button")].filter((b) => !(b.getAttribute("aria-label") || b.textContent?.trim())),
+      ].map((e) => e.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+
+    // New user → type → Tab through the fields → Enter submits; no mouse.
+    await page.focus("#new-user");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("user-name");
+    await page.keyboard.type("Keyboard Kay");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("kay@example.org");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("End"); // the role select: the last option, Admin
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("keys");
+    await page.keyboard.press("Enter");
+    await page.locator("#editor").waitFor({ state: "hidden" });
+    // The focus goes back to the button that opened the form.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("new-user");
+    const { users: found } = await users.listUsers({ filter: { query: "kay@example.org" } });
+    expect(found.map((u) => [u.name, u.role, u.tags])).toEqual([["Keyboard Kay", 3, ["keys"]]]);
+  });
+
   it("fits a narrow screen: one card per user, every control reachable", async () => {
     const narrow = await browser.page({ width: 360, height: 740 });
     try {
