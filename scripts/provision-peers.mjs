@@ -47,6 +47,12 @@ const PEERS = [
     apt: ["nghttp2-client"],
     elsewhere: "h2load from nghttp2 (nghttp2-client on Debian/Ubuntu, nghttp2 on Homebrew)",
   }),
+  commandPeer({
+    name: "Chromium (the browser tests of packages/users-console, driven by playwright-core)",
+    command: "chromium",
+    apt: ["chromium"],
+    elsewhere: "a Chromium or Chrome binary named chromium on PATH (apt-get install chromium on Debian, chromium-browser on Ubuntu)",
+  }),
 ];
 
 /**

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./helpers/service-process.js";
 
 const script = join(repoRoot, "scripts/provision-peers.mjs");
-// A PATH holding only node: no apt-get, no h2load.
+// A PATH holding only node: no apt-get, no h2load, no chromium.
 const bareBin = mkdtempSync(join(tmpdir(), "provision-bin-"));
 symlinkSync(process.execPath, join(bareBin, "node"));
 afterAll(() => rmSync(bareBin, { recursive: true, force: true }));
@@ -49,26 +49,28 @@ describe("provision-peers", () => {
   it("without apt-get on PATH, lists every missing peer and every package in one message", () => {
     const r = provision({ PATH: bareBin, INTEROP_PYTHON: "/nonexistent/python3" });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("2 peers that are missing");
+    expect(r.stderr).toContain("3 peers that are missing");
     expect(r.stderr).toContain("h2load: not found on PATH");
-    expect(r.stderr).toContain("apt-get install python3-grpcio python3-protobuf nghttp2-client\n");
+    expect(r.stderr).toContain("chromium: not found on PATH");
+    expect(r.stderr).toContain("apt-get install python3-grpcio python3-protobuf nghttp2-client chromium\n");
   });
 
   it("without apt-get on PATH and the default interpreter, says apt-get cannot install here", () => {
     const r = provision({ PATH: bareBin });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("apt-get cannot install it here (apt-get is not on PATH)");
-    expect(r.stderr).toContain("apt-get install nghttp2-client\n");
+    expect(r.stderr).toContain("apt-get install nghttp2-client chromium\n");
   });
 
   it("installs what is missing with apt-get update + install, quietly, then checks again", () => {
-    // A stand-in apt-get that logs its arguments and "installs" nghttp2-client as an h2load script.
+    // A stand-in apt-get that logs its arguments and "installs" nghttp2-client as an h2load script
+    // and chromium as a chromium script.
     const bin = mkdtempSync(join(tmpdir(), "provision-apt-"));
     try {
       symlinkSync(process.execPath, join(bin, "node"));
       writeFileSync(
         join(bin, "apt-get"),
-        `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> ${bin}/apt.log\ncase "$*" in *nghttp2-client*) printf '#!/bin/sh\\n' > ${bin}/h2load; /bin/chmod +x ${bin}/h2load;; esac\n`,
+        `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> ${bin}/apt.log\ncase "$*" in *nghttp2-client*) printf '#!/bin/sh\\n' > ${bin}/h2load; /bin/chmod +x ${bin}/h2load;; esac\ncase "$*" in *chromium*) printf '#!/bin/sh\\n' > ${bin}/chromium; /bin/chmod +x ${bin}/chromium;; esac\n`,
       );
       chmodSync(join(bin, "apt-get"), 0o755);
       const r = provision({ PATH: bin });
@@ -78,10 +80,10 @@ describe("provision-peers", () => {
         return;
       }
       expect(r.stderr).toBe("");
-      expect(r.stdout).toBe("provision: installing nghttp2-client with apt-get\nprovision: done\n");
+      expect(r.stdout).toBe("provision: installing nghttp2-client chromium with apt-get\nprovision: done\n");
       expect(r.code).toBe(0);
       expect(readFileSync(join(bin, "apt.log"), "utf8")).toBe(
-        "noninteractive update -qq\nnoninteractive install -y -qq --no-install-recommends nghttp2-client\n",
+        "noninteractive update -qq\nnoninteractive install -y -qq --no-install-recommends nghttp2-client chromium\n",
       );
     } finally {
       rmSync(bin, { recursive: true, force: true });

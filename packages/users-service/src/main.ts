@@ -16,6 +16,8 @@ try {
 const telemetry = startTelemetry("users-service");
 try {
   const running = await startUsersService({ config, handleSignals: telemetry === undefined });
+  // The one line for a person (stdout carries JSON log lines only).
+  if (running.consoleUrl !== undefined) process.stderr.write(`users-service: open the users console at ${running.consoleUrl}\n`);
   if (telemetry !== undefined) {
     // With traces on, the spans of the last calls must leave before the process does: drain the
     // server, then flush the exporter, then exit (a second signal exits at once).

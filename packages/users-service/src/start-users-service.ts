@@ -2,6 +2,7 @@
 // with the environment's config; the end-to-end tests call it with port 0 and their own store.
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { createServer, type OrgServer } from "@org/server";
+import { consoleHttpHandler } from "@org/users-console";
 import { USERS_SERVICE_NAME, type UsersServiceConfig } from "./config.js";
 import { PostgresUsersRepository } from "./store/postgres-users-repository.js";
 import { SqliteUsersRepository } from "./store/sqlite-users-repository.js";
@@ -17,11 +18,15 @@ export interface StartUsersServiceOptions {
   repository?: UsersRepository;
   /** Shut down gracefully on SIGTERM/SIGINT and exit. Default `true`; tests pass `false`. */
   handleSignals?: boolean;
+  /** Serve the users console (`GET /`) on the gRPC port. Default `true`. */
+  console?: boolean;
 }
 
 export interface RunningUsersService {
   /** The bound gRPC port. */
   port: number;
+  /** Where a browser opens the users console (same port as gRPC), or undefined when it is off. */
+  consoleUrl?: string | undefined;
   server: OrgServer;
   service: UsersService;
   repository: UsersRepository;
@@ -44,6 +49,8 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
     listenAddress: config.grpcListen,
     shutdownGraceMs: config.shutdownGraceMs,
     handleSignals: options.handleSignals ?? true,
+    // The console's page and its gRPC-Web calls share the port, hence the origin: no CORS needed.
+    ...(options.console !== false && { httpHandler: consoleHttpHandler() }),
   });
   server.add(UsersServiceDefinition, service.implementation);
   // A networked store can be unreachable: the users service then reports NOT_SERVING (what the
@@ -64,9 +71,11 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
     if (ownsRepository) await repository.close();
     throw error;
   }
+  const consoleUrl = options.console === false ? undefined : browserUrl(config.grpcListen, port, config.server.tls !== undefined);
   server.logger.info(
     {
       port,
+      consoleUrl,
       store: config.databaseUrl !== undefined ? "postgresql" : "sqlite",
       usersDb: config.databaseUrl === undefined ? config.usersDb : undefined,
       pageTokens: config.pageTokenSecret ? "USERS_PAGE_TOKEN_SECRET" : "random key",
@@ -81,5 +90,12 @@ export async function startUsersService(options: StartUsersServiceOptions): Prom
       await server.shutdown();
       if (ownsRepository) await repository.close();
     })());
-  return { port, server, service, repository, close, [Symbol.asyncDispose]: close };
+  return { port, consoleUrl, server, service, repository, close, [Symbol.asyncDispose]: close };
+}
+
+/** The URL a browser on this machine opens for `host:port` (a wildcard host becomes loopback). */
+function browserUrl(listen: string, port: number, tls: boolean): string {
+  let host = listen.slice(0, listen.lastIndexOf(":")).replace(/^\[(.*)\]$/, "$1");
+  if (host === "0.0.0.0" || host === "::" || host === "") host = "127.0.0.1";
+  return `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}/`;
 }
