@@ -11,6 +11,7 @@ import https from "node:https";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { forever } from "abort-controller-x";
 import { ChannelCredentials } from "nice-grpc";
 import { Metadata, Status } from "nice-grpc-common";
 import { BadRequest, errorDetailsClientMiddleware } from "nice-grpc-error-details";
@@ -19,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Base64StreamDecoder } from "../src/transport/web/text-codec.js";
 import { splitWebResponse } from "../src/transport/web/trailer-frame.js";
 import { WEB_STREAMING_REFUSAL } from "../src/transport/web/web-call.js";
-import { callLines, hangAborts, rejection, startServer, type TestServer, waitFor } from "./helpers.js";
+import { callLines, hangAborts, rejection, startServer, type TestServer, usersImpl, waitFor } from "./helpers.js";
 import { testCertificates } from "./tls-certificates.js";
 
 const run = promisify(execFile);
@@ -147,6 +148,32 @@ describe("gRPC-Web on createServer()", () => {
     );
     const unknown = await webFetch(t, "NoSuchMethod", getUserBody("x"));
     expect(unknown.trailers?.code).toBe(Status.UNIMPLEMENTED);
+  });
+
+  it("sends a stream's headers when the handler sends them, before any message, over HTTP/1.1", async () => {
+    const t = await startServer({}, (server) =>
+      server.add(UsersServiceDefinition, {
+        ...usersImpl(),
+        // biome-ignore lint/correctness/useYield: a stream that sends its headers and then waits
+        async *watchUsers(_request, context) {
+          context.header.set("x-live", "yes");
+          context.sendHeader();
+          await forever(context.signal);
+        },
+      }),
+    );
+    const abort = new AbortController();
+    try {
+      const response = await fetch(`${base(t)}/${SERVICE}/WatchUsers`, {
+        method: "POST",
+        headers: { "content-type": "application/grpc-web+proto" },
+        body: frame(new Uint8Array(0)),
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(5000)]),
+      });
+      expect([response.status, response.headers.get("x-live")]).toEqual([200, "yes"]);
+    } finally {
+      abort.abort();
+    }
   });
 
   it("answers curl over HTTP/1.1 with application/grpc-web-text", async () => {

@@ -233,6 +233,9 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       );
       watchers.add(notify);
       context.signal.addEventListener("abort", notify);
+      // Subscribed: the response headers go out now, so a client knows the watch is live before
+      // the first change (a browser's fetch resolves only then).
+      context.sendHeader();
       try {
         for (;;) {
           context.signal.throwIfAborted();

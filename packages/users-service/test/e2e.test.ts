@@ -213,15 +213,21 @@ describe("users service over the network", () => {
     const threeSeen = new Promise<void>((resolve) => {
       seen = resolve;
     });
+    let live!: (header: unknown) => void;
+    const headerSeen = new Promise<unknown>((resolve) => {
+      live = resolve;
+    });
     const watching = (async () => {
-      for await (const event of watcher.watchUsers({})) {
+      for await (const event of watcher.watchUsers({}, { onHeader: live })) {
         events.push([event.changeType, event.user?.name ?? ""]);
         if (events.length === 3) seen();
       }
     })();
     const ended = failure(watching);
-    // The watch starts asynchronously; wait until the server has a watcher registered.
-    while (t.running.service.activeWatchers === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The response headers arrive once the watch is subscribed, before any change: the client
+    // knows it is live.
+    await headerSeen;
+    expect(t.running.service.activeWatchers).toBe(1);
     const created = await createUser(t, 1);
     await t.client.updateUser({ user: { id: before.id, name: "Renamed" }, updateMask: ["name"] });
     await t.client.deleteUser({ id: created.id });

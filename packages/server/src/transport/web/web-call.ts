@@ -44,6 +44,8 @@ export interface CompatResponse {
   write(chunk: Uint8Array | string): boolean;
   end(chunk?: Uint8Array | string): unknown;
   once(event: "drain" | "close", listener: () => void): unknown;
+  /** Sends the headers now rather than with the first body bytes (HTTP/1.1; HTTP/2 sends them at once). */
+  flushHeaders?(): void;
 }
 
 export interface WebCallOptions {
@@ -126,6 +128,9 @@ export function acceptWebCall(req: CompatRequest, res: CompatResponse, options: 
 function flushHeld(call: WebCall): void {
   call.flushHeld();
 }
+function flushAlone(call: WebCall): void {
+  call.flushAlone();
+}
 
 class WebCall implements CallIO {
   readonly protocol: CallProtocol;
@@ -145,6 +150,8 @@ class WebCall implements CallIO {
    * its trailer frame (a write still in flight when the stream closes costs Node an error object).
    */
   private held: Uint8Array | undefined = undefined;
+  /** Some body bytes were written. */
+  private wrote = false;
   private reading = false;
   private closed = false;
   private closeListener: (() => void) | undefined = undefined;
@@ -259,6 +266,15 @@ class WebCall implements CallIO {
       headers[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
     }
     this.res.writeHead(200, headers);
+    // Headers sent on their own (context.sendHeader(), a stream that waits before its first
+    // message) leave now, so the client knows the call is live; with a message or the status in
+    // the same tick they leave together with it.
+    process.nextTick(flushAlone, this);
+  }
+
+  /** Flushes the response headers when nothing else was written with them. */
+  flushAlone(): void {
+    if (!this.ended && !this.gone && this.held === undefined && !this.wrote) this.res.flushHeaders?.();
   }
 
   writeMessage(frame: Uint8Array): boolean {
@@ -282,6 +298,7 @@ class WebCall implements CallIO {
   }
 
   private write(frame: Uint8Array): boolean {
+    this.wrote = true;
     return this.res.write(this.responseText ? encodeBase64(frame) : frame);
   }
 
