@@ -18,7 +18,18 @@ const addedFields = [
 const addedEnum = "\n// A billing tier.\nenum Tier {\n  TIER_UNSPECIFIED = 0;\n  TIER_FREE = 1;\n  TIER_PAID = 2;\n}\n";
 
 // In build order: each package's @org dependencies come before it.
-const packages = ["api", "client-core", "server", "client", "client-web", "testing", "users-service", "bench"] as const;
+const packages = [
+  "api",
+  "client-core",
+  "server",
+  "client",
+  "client-web",
+  "testing",
+  "test-postgres",
+  "users-console",
+  "users-service",
+  "bench",
+] as const;
 
 describe("a field added to User", () => {
   let copy: RepoCopy;
@@ -70,10 +81,18 @@ describe("a field added to User", () => {
       runOk(bin("client-web", "tsup"), [], { cwd: dir("client-web"), env: env() }),
       runOk(bin("api", "tsc"), ["--noEmit"], { cwd: dir("api"), env: env() }),
     ]);
-    await runOk(bin("testing", "tsup"), [], { cwd: dir("testing"), env: env() });
+    await Promise.all([
+      runOk(bin("testing", "tsup"), [], { cwd: dir("testing"), env: env() }),
+      runOk(bin("test-postgres", "tsc"), ["-p", "tsconfig.build.json"], { cwd: dir("test-postgres"), env: env() }),
+      // The console a users-service serves: its page is built on @org/client-web and @org/api.
+      runOk(bin("users-console", "tsup"), [], { cwd: dir("users-console"), env: env() }).then(() =>
+        runOk(process.execPath, ["scripts/bundle-app.mjs"], { cwd: dir("users-console"), env: env() }),
+      ),
+    ]);
     await Promise.all([
       runOk(bin("users-service", "tsup"), [], { cwd: dir("users-service"), env: env() }),
       runOk(bin("users-service", "tsc"), ["--noEmit"], { cwd: dir("users-service"), env: env() }),
+      runOk(bin("users-console", "tsc"), ["--noEmit"], { cwd: dir("users-console"), env: env() }),
       runOk(bin("bench", "tsc"), ["-p", "tsconfig.build.json"], { cwd: dir("bench"), env: env() }),
       runOk(bin("bench", "tsc"), ["--noEmit"], { cwd: dir("bench"), env: env() }),
     ]);
