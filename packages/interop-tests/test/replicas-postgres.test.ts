@@ -222,6 +222,19 @@ describe("three replicas on one PostgreSQL", () => {
     expect(missing).toEqual([]);
     expect(users).toHaveLength(COUNTERS + created.size);
     for (const id of counters) expect([id, byId.get(id)?.loginCount]).toEqual([id, BigInt(landed.get(id)!)]);
+
+    // A page token from one replica is valid on the others (the shared USERS_PAGE_TOKEN_SECRET).
+    const onReplica = replicas.map((r) => createUsersClient({ target: target(r), tracing: false }));
+    clients.push(...onReplica);
+    const walked: string[] = [];
+    let pageToken = "";
+    for (let page = 0; page < 1000; page++) {
+      const response = await onReplica[page % 3]!.listUsers({ pageSize: 50, pageToken });
+      walked.push(...response.users.map((u) => u.id));
+      pageToken = response.nextPageToken;
+      if (pageToken === "") break;
+    }
+    expect(walked).toEqual(ids);
     const totalLanded = [...landed.values()].reduce((x, y) => x + y, 0);
 
     console.info(
@@ -231,8 +244,8 @@ describe("three replicas on one PostgreSQL", () => {
     );
     expect(phase1.failures).toEqual({});
     expect(phase2.failures).toEqual({});
-    expect(phase1.ok).toBeGreaterThan(200);
-    expect(phase2.ok).toBeGreaterThan(200);
+    expect(phase1.ok).toBeGreaterThan(100);
+    expect(phase2.ok).toBeGreaterThan(100);
     // The watcher's replica lost its change feed when PostgreSQL went down: it ended the watch
     // with UNAVAILABLE rather than silently missing changes.
     expect((watchEnd as CallError).code).toBe(Status.UNAVAILABLE);

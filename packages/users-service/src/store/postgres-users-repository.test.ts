@@ -91,6 +91,35 @@ describe("PostgresUsersRepository", () => {
     }
   });
 
+  it("walks pages on one replica while another writes: each user that existed is seen exactly once", async () => {
+    const url = await postgres.createDatabase();
+    const [a, b] = await Promise.all([PostgresUsersRepository.open({ url }), PostgresUsersRepository.open({ url })]);
+    try {
+      const existing: string[] = [];
+      for (let i = 0; i < 60; i++) existing.push((await b.create(fields({ email: `walk${i}@example.com` }))).user.id);
+      const all = normalizeFilter(undefined);
+      const seen: string[] = [];
+      let after: { createTimeMs: number; id: string } | undefined;
+      let writes = 0;
+      for (let page = 0; page < 100; page++) {
+        const users = await a.list({ filter: all, after, limit: 7 });
+        seen.push(...users.map((u) => u.id));
+        if (users.length < 7) break;
+        const last = users.at(-1)!;
+        after = { createTimeMs: last.createTime.getTime(), id: last.id };
+        // Between pages, the other replica creates, updates and deletes.
+        await b.create(fields({ email: `during${page}@example.com` }));
+        await b.update(existing[page]!, (c) => ({ ...c, name: `renamed ${page}` }));
+        writes += 2;
+      }
+      expect(writes).toBeGreaterThan(10);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(existing.filter((id) => !seen.includes(id))).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it("treats filters as data, SQL metacharacters included", async () => {
     const repo = await PostgresUsersRepository.open({ url: await postgres.createDatabase() });
     try {
