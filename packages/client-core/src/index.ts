@@ -22,7 +22,7 @@ export {
 } from "./call-error.js";
 export { RetryBudget } from "./retry-budget.js";
 export type { RetryPolicy } from "./retry-policy.js";
-export { NEVER_RETRYABLE } from "./retry-policy.js";
+export { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, isIdempotent, NEVER_RETRYABLE } from "./retry-policy.js";
 export { decodeStatusDetails } from "./status-details.js";
 export type { AccessToken, TokenProvider } from "./token-source.js";
 export { REFRESH_BEFORE_EXPIRY_MS, TokenSource } from "./token-source.js";

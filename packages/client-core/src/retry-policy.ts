@@ -1,5 +1,6 @@
-// The retry policy @org/client and @org/client-web both apply: what a retry middleware is given,
-// and the codes no retry may ever follow, whatever the caller configured.
+// The retry policy @org/client and @org/client-web both apply: their defaults, what a retry
+// middleware is given, which methods may be retried, and the codes no retry may ever follow,
+// whatever the caller configured.
 import { Status } from "nice-grpc-common";
 import type { RetryBudget } from "./retry-budget.js";
 
@@ -27,3 +28,20 @@ export const NEVER_RETRYABLE: ReadonlySet<Status> = new Set([
   Status.DATA_LOSS,
   Status.UNAUTHENTICATED,
 ]);
+
+/** Deadline of a unary or client-streaming call when the caller sets none, ms. */
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+/** Retries when the caller configures none: UNAVAILABLE only, 4 attempts, full-jitter backoff, a budget. */
+export const DEFAULT_RETRY = {
+  maxAttempts: 4,
+  baseDelayMs: 100,
+  maxDelayMs: 5_000,
+  retryableCodes: [Status.UNAVAILABLE] as readonly Status[],
+  budget: { maxTokens: 100, tokenRatio: 0.1 },
+} as const;
+
+/** Whether a method's proto `idempotency_level` makes its calls safe to retry. */
+export function isIdempotent(idempotencyLevel: string | undefined): boolean {
+  return idempotencyLevel === "NO_SIDE_EFFECTS" || idempotencyLevel === "IDEMPOTENT";
+}

@@ -2,7 +2,7 @@
 // @org/client (deadlines, retries of idempotent methods with a budget, CallError with decoded
 // details, CreateUser's request_id, tokens, W3C trace context).
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
-import { NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
+import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, isIdempotent, NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
 import { Status } from "nice-grpc-common";
 import {
   type Client,
@@ -47,15 +47,6 @@ export type WebClient<S extends WebServiceDefinition> = Omit<Client<S, WebCallOp
 /** The gRPC-Web client of `org.users.v1.UsersService`. */
 export type UsersWebClient = WebClient<typeof UsersServiceDefinition>;
 
-export const DEFAULT_DEADLINE_MS = 10_000;
-export const DEFAULT_RETRY = {
-  maxAttempts: 4,
-  baseDelayMs: 100,
-  maxDelayMs: 5_000,
-  retryableCodes: [Status.UNAVAILABLE] as readonly Status[],
-  budget: { maxTokens: 100, tokenRatio: 0.1 },
-} as const;
-
 interface MethodInfo {
   name: string;
   path: string;
@@ -73,7 +64,7 @@ function listMethods(definition: WebServiceDefinition): MethodInfo[] {
       path: `/${definition.fullName}/${m.name}`,
       requestStream: m.requestStream,
       responseStream: m.responseStream,
-      idempotent: level === "NO_SIDE_EFFECTS" || level === "IDEMPOTENT",
+      idempotent: isIdempotent(level),
       fromPartial: (m.requestType as { fromPartial?: (value: object) => object }).fromPartial,
     };
   });

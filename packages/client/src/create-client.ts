@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Channel, type ChannelOptions, Client as GrpcClient } from "@grpc/grpc-js";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { normalizeServiceDefinition } from "@org/api/service-definition";
-import { NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
+import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, isIdempotent, NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
 import { type Client, type ClientFactory, type ClientMiddleware, type CompatServiceDefinition, createClientFactory } from "nice-grpc";
 import { Status } from "nice-grpc-common";
 import type { ClientOptions, OrgCallOptions } from "./client-options.js";
@@ -29,17 +29,9 @@ export type OrgClient<S extends CompatServiceDefinition> = Client<S, OrgCallOpti
 /** The client of `org.users.v1.UsersService`. */
 export type UsersClient = OrgClient<typeof UsersServiceDefinition>;
 
-export const DEFAULT_DEADLINE_MS = 10_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KEEPALIVE_TIME_MS = 30_000;
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
-export const DEFAULT_RETRY = {
-  maxAttempts: 4,
-  baseDelayMs: 100,
-  maxDelayMs: 5_000,
-  retryableCodes: [Status.UNAVAILABLE] as readonly Status[],
-  budget: { maxTokens: 100, tokenRatio: 0.1 },
-} as const;
 
 interface MethodInfo {
   name: string;
@@ -106,7 +98,7 @@ export function createClient<S extends CompatServiceDefinition>(definition: S, o
   for (const method of methods) {
     const own = methodOptions[method.name];
     const deadlineMs = own?.deadlineMs ?? (method.responseStream ? streamDeadlineMs : unaryDeadlineMs);
-    const idempotent = method.idempotencyLevel === "NO_SIDE_EFFECTS" || method.idempotencyLevel === "IDEMPOTENT";
+    const idempotent = isIdempotent(method.idempotencyLevel);
     policies.set(method.path, {
       deadlineMs: deadlineMs === Number.POSITIVE_INFINITY ? undefined : deadlineMs,
       retry: own?.retry ?? idempotent,

@@ -277,6 +277,15 @@ describe("httpHandler", () => {
     });
     const page = await fetch(`${base(t)}/console/?q=1`);
     expect(await page.text()).toBe("page GET /console/?q=1");
+    // A method's path is never the page's: a wrong request to it is refused the gRPC way.
+    const wrongType = await fetch(`${base(t)}/${SERVICE}/GetUser`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x",
+    });
+    expect(wrongType.status).toBe(415);
+    const wrongMethod = await fetch(`${base(t)}/${SERVICE}/GetUser`);
+    expect(wrongMethod.status).toBe(405);
     // Calls still reach the service on the same port.
     expect((await webClient(base(t)).getUser({ id: "h1" })).user?.id).toBe("h1");
 

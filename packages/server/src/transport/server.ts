@@ -255,7 +255,11 @@ export class Http2Transport {
       return;
     }
     const handler = this.options.httpHandler;
-    if (handler !== undefined) handler(req as unknown as HttpRequest, res as unknown as HttpResponse);
+    const refused = this.isRoute(req.url) ? httpRefusal(req.method, contentType) : undefined;
+    if (refused !== undefined) {
+      res.writeHead(refused.status, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`${refused.message}\n`);
+    } else if (handler !== undefined) handler(req as unknown as HttpRequest, res as unknown as HttpResponse);
     else notFound(res as unknown as HttpResponse, `nothing is served at ${req.url ?? "/"} over HTTP/1.1: this is a gRPC server`);
   }
 
@@ -298,7 +302,9 @@ export class Http2Transport {
       return;
     }
     const handler = this.options.httpHandler;
-    const grpcLike = method === "POST" && contentType !== undefined && contentType.startsWith("application/grpc");
+    // A method's path, or a gRPC content type, is a gRPC request gone wrong: refused the gRPC way
+    // (405/415), never handed to the page handler.
+    const grpcLike = (method === "POST" && contentType?.startsWith("application/grpc") === true) || this.isRoute(headers[":path"]);
     if (handler !== undefined && !grpcLike) {
       const { req, res } = streamExchange(stream, headers);
       handler(req, res);
@@ -307,6 +313,13 @@ export class Http2Transport {
     const refused = httpRefusal(method, contentType);
     if (refused !== undefined) respondHttp(stream, refused.status, refused.message);
     else respondHttp(stream, 404, "not found");
+  }
+
+  /** Whether `url` (query ignored) names a served method. */
+  private isRoute(url: string | undefined): boolean {
+    if (url === undefined) return false;
+    const query = url.indexOf("?");
+    return this.routes.has(query === -1 ? url : url.slice(0, query));
   }
 
   /** A gRPC-Web request: preflights and refusals are answered by web-call.ts; calls run like gRPC ones. */
