@@ -44,6 +44,17 @@ describe("ci.yml", () => {
     expect(runs(test)).toContain("git diff --exit-code");
   });
 
+  it("gives the tests their real peers, checked by the README's provisioning script before anything runs", () => {
+    const test = ci.jobs.test as Job;
+    const steps = test.steps.map((s) => s.run ?? s.uses ?? "");
+    const provision = steps.findIndex((s) => s.includes("node scripts/provision-peers.mjs"));
+    expect(provision).toBeGreaterThanOrEqual(0);
+    expect(provision).toBeLessThan(steps.findIndex((s) => s.includes("pnpm run check")));
+    // Chromium for the browser tests; protoc is not a peer (buf builds the Python tests' descriptors).
+    expect(runs(test)).toMatch(/\/usr\/local\/bin\/chromium/);
+    expect(runs(test)).not.toContain("protobuf-compiler");
+  });
+
   it("caches the pnpm store and turbo's cache", () => {
     for (const job of [ci.jobs.test as Job, ci.jobs.proto as Job]) {
       const setupNode = job.steps.find((s) => s.uses?.startsWith("actions/setup-node"));
