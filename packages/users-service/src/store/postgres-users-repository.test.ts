@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreDeadlineError, StoreUnavailableError } from "./errors.js";
 import { normalizeFilter } from "./filter.js";
 import { migratePostgres, postgresMigrations } from "./postgres-migrations.js";
-import { PostgresUsersRepository } from "./postgres-users-repository.js";
+import { PostgresUsersRepository, timeoutSlack } from "./postgres-users-repository.js";
 import { describeUsersRepositoryContract, fields } from "./users-repository.contract.js";
 import type { UserChange } from "./users-repository.js";
 
@@ -155,6 +155,37 @@ describe("PostgresUsersRepository", () => {
       expect(Number(waiting[0]?.n)).toBe(0);
       await blocker.query("ROLLBACK");
       expect((await inCall(2000, () => repo.get(user.id)))?.id).toBe(user.id);
+    } finally {
+      await blocker.end();
+      await repo.close();
+    }
+  });
+
+  it("keeps a connection's statement timeout only while it fits the call's deadline", async () => {
+    expect(timeoutSlack(300)).toBe(30);
+    expect(timeoutSlack(10_000)).toBe(250);
+    const url = await postgres.createDatabase();
+    // One connection, so every call below reuses the same session and its setting.
+    const repo = await PostgresUsersRepository.open({ url, poolSize: 1 });
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    const lockFor = async (ms: number) => {
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+      setTimeout(() => void blocker.query("ROLLBACK"), ms);
+    };
+    try {
+      const { user } = await repo.create(fields());
+      // A long deadline sets a long timeout; a short one that follows must not inherit it.
+      expect((await inCall(10_000, () => repo.get(user.id)))?.id).toBe(user.id);
+      await lockFor(1500);
+      const started = Date.now();
+      await expect(inCall(300, () => repo.get(user.id))).rejects.toBeInstanceOf(StoreDeadlineError);
+      expect(Date.now() - started).toBeLessThan(1200);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // And a long deadline after the short one gets its whole time back.
+      await lockFor(800);
+      expect((await inCall(10_000, () => repo.get(user.id)))?.id).toBe(user.id);
     } finally {
       await blocker.end();
       await repo.close();

@@ -10,7 +10,9 @@
 //    replica sees them in commit order; a replica that loses its LISTEN connection tells its
 //    watchers (they end with UNAVAILABLE and resume) and reports the database unavailable;
 //  - every statement runs under a `statement_timeout` of the call's remaining deadline, so a call
-//    that gave up does not leave its query running.
+//    that gave up does not leave its query running. A pooled connection keeps the last value it
+//    was given while that is at most `timeoutSlack` above the deadline (250 ms, 10 % of short
+//    ones): calls with similar deadlines then skip the SET, and a read is one round trip, not two.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
@@ -149,6 +151,14 @@ function payloadToChange(payload: Json): UserChange {
 
 function ignore(): void {}
 
+/**
+ * How far past a call's deadline its statements may be allowed to run, ms, so that a connection
+ * can keep its `statement_timeout` across calls: 10 % of the time left, at most 250 ms.
+ */
+export function timeoutSlack(ms: number): number {
+  return Math.min(250, Math.ceil(ms / 10));
+}
+
 /** One change waiting to be seen back on this replica's LISTEN connection. */
 interface Delivery {
   promise: Promise<void>;
@@ -164,6 +174,8 @@ export class PostgresUsersRepository implements UsersRepository {
   readonly #deliveries = new Map<string, Delivery>();
   readonly #availability = new Set<(available: boolean) => void>();
   readonly #guarded = new WeakSet<pg.PoolClient>();
+  /** The `statement_timeout` each pooled connection has now, ms. */
+  readonly #timeouts = new WeakMap<pg.PoolClient, number>();
   #listener: pg.Client | undefined;
   #listening = false;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -520,8 +532,16 @@ export class PostgresUsersRepository implements UsersRepository {
     }
     let broken = false;
     try {
-      // An integer we computed, not input: SET takes no parameters.
-      await client.query(`SET statement_timeout = ${ms}`);
+      const current = this.#timeouts.get(client);
+      const slack = timeoutSlack(ms);
+      if (current === undefined || current < ms || current > ms + slack) {
+        // Centred in the window, so that the next calls' slightly shorter or longer deadlines
+        // fit it too. An integer we computed, not input: SET takes no parameters.
+        const timeout = ms + Math.floor(slack / 2);
+        this.#timeouts.delete(client);
+        await client.query(`SET statement_timeout = ${timeout}`);
+        this.#timeouts.set(client, timeout);
+      }
       return await run(client);
     } catch (error) {
       const classified = classifyPostgresError(error, deadline !== undefined && Date.now() >= deadline - 5);
