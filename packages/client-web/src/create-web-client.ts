@@ -1,7 +1,7 @@
 // Builds a typed gRPC-Web client: nice-grpc-web's fetch transport under the same defaults as
 // @org/client (deadlines, retries of idempotent methods with a budget, CallError with decoded
 // details, CreateUser's request_id, tokens, W3C trace context).
-import { UsersServiceDefinition } from "@org/api/org/users/v1";
+import { UsersServiceDefinition } from "@org/api/web/org/users/v1";
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, isIdempotent, NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
 import { Status } from "nice-grpc-common";
 import {
