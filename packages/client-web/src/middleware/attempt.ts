@@ -1,6 +1,6 @@
 // Innermost: one attempt over fetch. Adds the request headers (grpc-timeout for what is left of the
 // deadline, authorization, the client's metadata, W3C trace context from the global OpenTelemetry
-// propagator), and turns whatever nice-grpc-web throws into a CallError with the details decoded
+// propagator), and turns whatever the fetch transport throws into a CallError with the details decoded
 // from the trailers. A fetch that fails before any response header (connection refused, DNS, CORS
 // refusal) becomes UNAVAILABLE, as gRPC reports a connection that could not be made.
 import { context, propagation } from "@opentelemetry/api";
