@@ -2,8 +2,18 @@
 // @org/client (deadlines, retries of idempotent methods with a budget, CallError with decoded
 // details, CreateUser's request_id, tokens, W3C trace context).
 import { UsersServiceDefinition } from "@org/api/web/org/users/v1";
-import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, isIdempotent, NEVER_RETRYABLE, RetryBudget, TokenSource } from "@org/client-core";
-import { type CallOptions, ClientError, type ClientMiddleware, type ClientMiddlewareCall, Metadata, Status } from "nice-grpc-common";
+import {
+  ClientError,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_RETRY,
+  isIdempotent,
+  Metadata,
+  NEVER_RETRYABLE,
+  RetryBudget,
+  Status,
+  TokenSource,
+} from "@org/client-core";
+import type { CallOptions, ClientMiddleware, ClientMiddlewareCall } from "nice-grpc-common";
 import type { ChainCallOptions, MethodPolicy } from "./internal/call-state.js";
 import { fetchCall } from "./internal/fetch-call.js";
 import { attemptMiddleware } from "./middleware/attempt.js";

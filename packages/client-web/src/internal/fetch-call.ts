@@ -4,7 +4,8 @@
 // a fetch that fails outright is UNKNOWN "Transport error: ..." (the attempt middleware makes it
 // UNAVAILABLE), a malformed body INTERNAL. Aborting `signal` cancels the fetch and the body reader
 // and rejects with an `AbortError`.
-import { ClientError, type Metadata, Status } from "nice-grpc-common";
+import { ClientError, Status } from "@org/client-core";
+import type { Metadata } from "nice-grpc-common";
 import { encodeFrame, FrameReader, headersToMetadata, metadataToHeaders, ProtocolError, readStatus, statusFromHttp } from "./grpc-web.js";
 
 export interface FetchCall {

@@ -2,7 +2,7 @@
 // length-prefixed frames (a flag byte, a 4-byte big-endian length, the payload), the last one a
 // trailer frame (flag 0x80) whose payload is an HTTP/1 header block; `-bin` metadata in base64;
 // and the gRPC code of an HTTP response that carries no grpc-status (doc/http-grpc-status-mapping.md).
-import { Metadata, Status } from "nice-grpc-common";
+import { Metadata, Status } from "@org/client-core";
 
 /** Flag bit of a trailer frame. */
 const TRAILER = 0x80;

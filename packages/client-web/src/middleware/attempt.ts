@@ -4,8 +4,8 @@
 // transport throws into a CallError with the details decoded from the trailers. A fetch that fails
 // before any response header (connection refused, DNS, CORS refusal) becomes UNAVAILABLE, as gRPC
 // reports a connection that could not be made.
-import { CallError, decodeStatusDetails, type TokenSource } from "@org/client-core";
-import { ClientError, type ClientMiddleware, Metadata, Status } from "nice-grpc-common";
+import { CallError, ClientError, decodeStatusDetails, Metadata, Status, type TokenSource } from "@org/client-core";
+import type { ClientMiddleware } from "nice-grpc-common";
 import type { ChainCallOptions } from "../internal/call-state.js";
 import { encodeGrpcTimeout } from "../internal/grpc-timeout.js";
 import { injectTraceContext } from "../internal/trace-context.js";
