@@ -17,7 +17,12 @@ function protoPackageEntries(dir = "src", prefix = ""): Record<string, string> {
 }
 
 export default defineConfig({
-  entry: { ...protoPackageEntries(), "descriptor-set": "src/descriptor-set.ts", "service-definition": "src/service-definition.ts" },
+  entry: {
+    ...protoPackageEntries(),
+    "descriptor-set": "src/descriptor-set.ts",
+    "service-definition": "src/service-definition.ts",
+    wire: "src/wire.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

@@ -5,7 +5,7 @@
 // source: google/protobuf/timestamp.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../wire.js";
 
 export const protobufPackage = "google.protobuf";
 

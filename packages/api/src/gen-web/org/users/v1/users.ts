@@ -5,7 +5,7 @@
 // source: org/users/v1/users.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../../wire.js";
 import type { CallContext, CallOptions } from "nice-grpc-common";
 import { FieldMask } from "../../../google/protobuf/field_mask.js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
