@@ -7,15 +7,16 @@
 // browser and Node 20+ has: BigInt, DataView's 64-bit accessors, TextEncoder/TextDecoder.
 // test/wire.test.ts checks it against @bufbuild/protobuf value by value, both ways.
 
-/** Protobuf wire types. */
-export enum WireType {
-  Varint = 0,
-  Bit64 = 1,
-  LengthDelimited = 2,
-  StartGroup = 3,
-  EndGroup = 4,
-  Bit32 = 5,
-}
+/** Protobuf wire types (a plain object: a TypeScript enum would add its reverse mapping). */
+export const WireType = {
+  Varint: 0,
+  Bit64: 1,
+  LengthDelimited: 2,
+  StartGroup: 3,
+  EndGroup: 4,
+  Bit32: 5,
+} as const;
+export type WireType = (typeof WireType)[keyof typeof WireType];
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -45,11 +46,11 @@ export class BinaryReader {
     const field = tag >>> 3;
     const wireType = tag & 7;
     if (field <= 0 || wireType > 5) throw new Error(`illegal tag: field no ${field} wire type ${wireType}`);
-    return [field, wireType];
+    return [field, wireType as WireType];
   }
 
   /** Skips one field of `wireType` and returns its bytes. */
-  skip(wireType: WireType, fieldNo?: number): Uint8Array {
+  skip(wireType: WireType | number, fieldNo?: number): Uint8Array {
     const start = this.pos;
     switch (wireType) {
       case WireType.Varint:

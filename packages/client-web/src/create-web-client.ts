@@ -62,32 +62,8 @@ export type WebClient<S extends WebServiceDefinition> = {
 /** The gRPC-Web client of `org.users.v1.UsersService`. */
 export type UsersWebClient = WebClient<typeof UsersServiceDefinition>;
 
-interface MethodInfo {
-  name: string;
-  path: string;
-  requestStream: boolean;
-  responseStream: boolean;
-  options: unknown;
-  idempotent: boolean;
-  requestType: WebMessageType;
-  responseType: WebMessageType;
-}
-
-function listMethods(definition: WebServiceDefinition): MethodInfo[] {
-  return Object.entries(definition.methods).map(([name, m]) => {
-    const level = (m.options as { idempotencyLevel?: string } | undefined)?.idempotencyLevel;
-    return {
-      name,
-      path: `/${definition.fullName}/${m.name}`,
-      requestStream: m.requestStream,
-      responseStream: m.responseStream,
-      options: m.options,
-      idempotent: isIdempotent(level),
-      requestType: m.requestType,
-      responseType: m.responseType,
-    };
-  });
-}
+/** A method of the definition with its client key and full path (also the middleware's `call.method`). */
+type MethodInfo = WebServiceDefinition["methods"][string] & { key: string; path: string };
 
 type Options = CallOptions & ChainCallOptions;
 type Invoke = (request: unknown, options: Options) => AsyncGenerator<unknown, unknown, undefined>;
@@ -98,14 +74,18 @@ type Invoke = (request: unknown, options: Options) => AsyncGenerator<unknown, un
  * retried for idempotent methods only, and failures reject with `CallError`.
  */
 export function createWebClient<S extends WebServiceDefinition>(definition: S, options: WebClientOptions): WebClient<S> {
-  const methods = listMethods(definition);
+  const methods: MethodInfo[] = Object.entries(definition.methods).map(([key, m]) => ({
+    ...m,
+    key,
+    path: `/${definition.fullName}/${m.name}`,
+  }));
   const policies = new Map<string, MethodPolicy>();
   for (const method of methods) {
-    const own = options.methods?.[method.name];
+    const own = options.methods?.[method.key];
     const deadlineMs = own?.deadlineMs ?? (method.responseStream ? options.streamDeadlineMs : (options.deadlineMs ?? DEFAULT_DEADLINE_MS));
     policies.set(method.path, {
       deadlineMs: deadlineMs === Number.POSITIVE_INFINITY ? undefined : deadlineMs,
-      retry: own?.retry ?? method.idempotent,
+      retry: own?.retry ?? isIdempotent((method.options as { idempotencyLevel?: string } | undefined)?.idempotencyLevel),
     });
   }
 
@@ -179,13 +159,9 @@ export function createWebClient<S extends WebServiceDefinition>(definition: S, o
     const middleware = chain[index];
     if (middleware === undefined) return transport(method);
     const next = invoker(method, index + 1);
-    const descriptor = { path: method.path, requestStream: false, responseStream: method.responseStream, options: method.options };
     return (request, callOptions) =>
       middleware(
-        { method: descriptor, requestStream: false, responseStream: method.responseStream, request, next } as ClientMiddlewareCall<
-          unknown,
-          unknown
-        >,
+        { method, requestStream: false, responseStream: method.responseStream, request, next } as ClientMiddlewareCall<unknown, unknown>,
         callOptions,
       );
   }
@@ -194,7 +170,7 @@ export function createWebClient<S extends WebServiceDefinition>(definition: S, o
   for (const method of methods) {
     if (method.requestStream) {
       // Absent from the type; at run time a clear error instead of a call the server must refuse.
-      client[method.name] = () => {
+      client[method.key] = () => {
         throw new TypeError(`@org/client-web: ${method.path} streams its request, which gRPC-Web cannot carry; call it over gRPC`);
       };
       continue;
@@ -203,7 +179,7 @@ export function createWebClient<S extends WebServiceDefinition>(definition: S, o
     const withId = !method.responseStream && "requestId" in method.requestType.fromPartial({});
     const prepare = (request: { requestId?: string } = {}) =>
       withId && !request.requestId ? { ...request, requestId: globalThis.crypto.randomUUID() } : request;
-    client[method.name] = method.responseStream
+    client[method.key] = method.responseStream
       ? (request?: object, callOptions: Options = {}) => invoke(prepare(request), callOptions)
       : async (request?: object, callOptions: Options = {}) => {
           const call = invoke(prepare(request), callOptions);

@@ -1,8 +1,7 @@
 // One gRPC-Web call over fetch: POSTs the framed request, reports the response headers, yields each
 // message as its frame completes, and ends with the status of the trailers (or of a trailers-only
 // response's headers). Failures are nice-grpc-common `ClientError`s, as from the other transports:
-// a fetch that fails outright is UNKNOWN "Transport error: ..." (the attempt middleware makes it
-// UNAVAILABLE), a malformed body INTERNAL. Aborting `signal` cancels the fetch and the body reader
+// a fetch that fails outright is UNAVAILABLE, a malformed body INTERNAL. Aborting `signal` cancels the fetch and the body reader
 // and rejects with an `AbortError`.
 import { ClientError, Status } from "@org/client-core";
 import type { Metadata } from "nice-grpc-common";
@@ -25,6 +24,8 @@ function abortError(): Error {
 
 export async function* fetchCall(call: FetchCall): AsyncGenerator<Uint8Array, void, undefined> {
   const { path, signal } = call;
+  const fail = (code: Status, message: string) => new ClientError(path, code, message);
+  const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
   if (signal.aborted) throw abortError();
   const headers = metadataToHeaders(call.metadata);
   headers.set("content-type", "application/grpc-web+proto");
@@ -36,86 +37,67 @@ export async function* fetchCall(call: FetchCall): AsyncGenerator<Uint8Array, vo
       headers,
       body: encodeFrame(call.body),
       signal,
-      ...(call.credentials === undefined ? {} : { credentials: call.credentials }),
+      credentials: call.credentials as RequestCredentials,
     });
   } catch (error) {
     if (signal.aborted) throw abortError();
-    throw new ClientError(path, Status.UNKNOWN, `Transport error: ${error instanceof Error ? error.message : String(error)}`);
+    // No response at all (connection refused, DNS, a CORS refusal): gRPC's UNAVAILABLE, so
+    // idempotent calls are retried.
+    throw fail(Status.UNAVAILABLE, `The service is unreachable: ${reason(error)}`);
   }
 
-  let header: Metadata;
-  try {
-    header = headersToMetadata(response.headers);
-  } catch (error) {
-    await response.body?.cancel().catch(() => {});
-    throw new ClientError(path, Status.INTERNAL, (error as Error).message);
-  }
-  const finish = (trailers: Metadata) => {
-    let status: ReturnType<typeof readStatus>;
-    try {
-      status = readStatus(trailers);
-    } catch (error) {
-      throw new ClientError(path, Status.INTERNAL, (error as Error).message);
-    }
-    call.onTrailer?.(status.trailers);
-    if (status.code !== Status.OK) throw new ClientError(path, status.code, status.message);
-  };
-
-  if (header.has("grpc-status")) {
-    // Trailers-only: the status is in the headers and the body is empty.
-    await response.body?.cancel().catch(() => {});
-    return finish(header);
-  }
-  call.onHeader?.(header);
-  if (!response.ok || response.body === null) {
-    const text = await response.text().catch(() => "");
-    const code = response.ok ? Status.UNKNOWN : statusFromHttp(response.status);
-    throw new ClientError(
-      path,
-      code,
-      `Received HTTP ${response.status} response: ${text.length > 1000 ? `${text.slice(0, 1000)}... (truncated)` : text}`,
-    );
-  }
-
-  const reader = response.body.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const onAbort = () => {
-    reader.cancel().catch(() => {});
+    reader?.cancel().catch(() => {});
   };
   signal.addEventListener("abort", onAbort);
-  const frames = new FrameReader();
-  let trailers: Metadata | undefined;
   try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        if (signal.aborted) throw abortError();
-        throw new ClientError(path, Status.UNAVAILABLE, `Response body failed: ${error instanceof Error ? error.message : String(error)}`);
+    const header = headersToMetadata(response.headers);
+    // Trailers-only: the status is in the headers (and the body is empty).
+    let trailers = header.has("grpc-status") ? header : undefined;
+    if (trailers === undefined) {
+      call.onHeader?.(header);
+      if (!response.ok || response.body === null) {
+        const text = await response.text().catch(() => "");
+        throw fail(
+          response.ok ? Status.UNKNOWN : statusFromHttp(response.status),
+          `Received HTTP ${response.status} response: ${text.length > 1000 ? `${text.slice(0, 1000)}... (truncated)` : text}`,
+        );
       }
-      if (signal.aborted) throw abortError();
-      if (chunk.done) break;
-      for (const frame of frames.push(chunk.value)) {
-        if (trailers !== undefined) throw new ProtocolError("Received data after the trailers");
-        if (frame.trailer) trailers = frame.data;
-        else yield frame.data;
+      reader = response.body.getReader();
+      const frames = new FrameReader();
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          if (signal.aborted) throw abortError();
+          throw fail(Status.UNAVAILABLE, `Response body failed: ${reason(error)}`);
+        }
+        if (signal.aborted) throw abortError();
+        if (chunk.done) break;
+        for (const frame of frames.push(chunk.value)) {
+          if (trailers !== undefined) throw new ProtocolError("Received data after the trailers");
+          if (frame.trailer) trailers = frame.data;
+          else yield frame.data;
+        }
+      }
+      frames.end();
+      if (trailers === undefined) {
+        throw fail(
+          Status.UNKNOWN,
+          "Response stream closed without gRPC status (a server on another origin must list grpc-status and grpc-message in Access-Control-Expose-Headers)",
+        );
       }
     }
-    frames.end();
+    const status = readStatus(trailers);
+    call.onTrailer?.(status.trailers);
+    if (status.code !== Status.OK) throw fail(status.code, status.message);
   } catch (error) {
-    if (error instanceof ProtocolError) throw new ClientError(path, Status.INTERNAL, error.message);
-    throw error;
+    throw error instanceof ProtocolError ? fail(Status.INTERNAL, error.message) : error;
   } finally {
     signal.removeEventListener("abort", onAbort);
-    // A consumer that stops early (break, return) cancels the rest of the body.
-    reader.cancel().catch(() => {});
+    // Whatever is left of the body (a consumer that stops early, an error, a trailers-only response).
+    (reader ?? response.body)?.cancel().catch(() => {});
   }
-  if (trailers === undefined) {
-    throw new ClientError(
-      path,
-      Status.UNKNOWN,
-      'Response stream closed without gRPC status. This may indicate a misconfigured CORS policy on the server: Access-Control-Expose-Headers must include "grpc-status" and "grpc-message".',
-    );
-  }
-  finish(trailers);
 }

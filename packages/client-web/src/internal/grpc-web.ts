@@ -66,7 +66,7 @@ export function parseHeaderBlock(bytes: Uint8Array): Metadata {
   for (const line of new TextDecoder().decode(bytes).split("\r\n")) {
     if (line === "") continue;
     const colon = line.indexOf(":");
-    if (colon <= 0) throw new ProtocolError(`Malformed trailer line: ${JSON.stringify(line.slice(0, 100))}`);
+    if (colon <= 0) throw new ProtocolError(`Malformed trailer line: ${line.slice(0, 100)}`);
     appendValue(metadata, line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   return metadata;
@@ -119,25 +119,21 @@ export function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** The status of a response with no grpc-status, from its HTTP status (http-grpc-status-mapping.md). */
+/** The status of a response with no grpc-status, by HTTP status (http-grpc-status-mapping.md). */
+const STATUS_OF_HTTP: Record<number, Status> = {
+  400: Status.INTERNAL,
+  401: Status.UNAUTHENTICATED,
+  403: Status.PERMISSION_DENIED,
+  404: Status.UNIMPLEMENTED,
+  429: Status.UNAVAILABLE,
+  502: Status.UNAVAILABLE,
+  503: Status.UNAVAILABLE,
+  504: Status.UNAVAILABLE,
+};
+
+/** The status of a response with no grpc-status, from its HTTP status; UNKNOWN for any other. */
 export function statusFromHttp(httpStatus: number): Status {
-  switch (httpStatus) {
-    case 400:
-      return Status.INTERNAL;
-    case 401:
-      return Status.UNAUTHENTICATED;
-    case 403:
-      return Status.PERMISSION_DENIED;
-    case 404:
-      return Status.UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Status.UNAVAILABLE;
-    default:
-      return Status.UNKNOWN;
-  }
+  return STATUS_OF_HTTP[httpStatus] ?? Status.UNKNOWN;
 }
 
 /**

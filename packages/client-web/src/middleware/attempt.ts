@@ -1,9 +1,9 @@
 // Innermost: one attempt over fetch. Adds the request headers (grpc-timeout for what is left of the
 // deadline, authorization, the client's metadata, W3C trace context from the OpenTelemetry
 // propagator the page registered, see internal/trace-context.ts), and turns whatever the fetch
-// transport throws into a CallError with the details decoded from the trailers. A fetch that fails
-// before any response header (connection refused, DNS, CORS refusal) becomes UNAVAILABLE, as gRPC
-// reports a connection that could not be made.
+// transport throws into a CallError with the details decoded from the trailers (a fetch that fails
+// before any response header is already UNAVAILABLE there, as gRPC reports a connection that could
+// not be made).
 import { CallError, ClientError, decodeStatusDetails, Metadata, Status, type TokenSource } from "@org/client-core";
 import type { ClientMiddleware } from "nice-grpc-common";
 import type { ChainCallOptions } from "../internal/call-state.js";
@@ -46,10 +46,12 @@ export function attemptMiddleware(setup: AttemptSetup): ClientMiddleware<ChainCa
     } catch (error) {
       if (!(error instanceof ClientError)) throw error;
       if (error.code === Status.UNAUTHENTICATED) setup.tokens?.invalidate();
-      const unreachable = header === undefined && error.code === Status.UNKNOWN && error.details.startsWith("Transport error");
-      const code = unreachable ? Status.UNAVAILABLE : error.code;
-      const details = unreachable ? `The service is unreachable: ${error.details}` : error.details;
-      throw new CallError(call.method.path, code, details, { trailers, header, details: decodeStatusDetails(trailers), cause: error });
+      throw new CallError(call.method.path, error.code, error.details, {
+        trailers,
+        header,
+        details: decodeStatusDetails(trailers),
+        cause: error,
+      });
     }
   };
 }
