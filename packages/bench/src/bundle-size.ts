@@ -109,7 +109,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(JSON.stringify(size, null, 2));
   } else {
     console.log(
-      `users page via @org/client-web: ${(size.minified / 1000).toFixed(1)} kB minified, ${(size.gzipped / 1000).toFixed(1)} kB gzip -9`,
+      `users page via @org/client-web: ${(size.minified / 1000).toFixed(1)} kB minified, ${(size.gzipped / 1000).toFixed(2)} kB gzip -9 (${size.gzipped} bytes)`,
     );
     for (const { name, bytes, gzipBytes } of size.byPackage) {
       console.log(
