@@ -8,7 +8,7 @@ import { defineConfig } from "tsup";
 function protoPackageEntries(dir = "src", prefix = ""): Record<string, string> {
   const entries: Record<string, string> = {};
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || (prefix === "" && entry.name === "gen")) continue;
+    if (!entry.isDirectory() || (prefix === "" && (entry.name === "gen" || entry.name === "gen-web"))) continue;
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (readdirSync(join(dir, entry.name)).includes("index.ts")) entries[`${rel}/index`] = `src/${rel}/index.ts`;
     Object.assign(entries, protoPackageEntries(join(dir, entry.name), rel));
@@ -17,7 +17,12 @@ function protoPackageEntries(dir = "src", prefix = ""): Record<string, string> {
 }
 
 export default defineConfig({
-  entry: { ...protoPackageEntries(), "descriptor-set": "src/descriptor-set.ts", "service-definition": "src/service-definition.ts" },
+  entry: {
+    ...protoPackageEntries(),
+    "descriptor-set": "src/descriptor-set.ts",
+    "service-definition": "src/service-definition.ts",
+    wire: "src/wire.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

@@ -20,6 +20,7 @@ export {
   isUnavailable,
   toCallError,
 } from "./call-error.js";
+export { ClientError, Metadata, Status } from "./grpc-common.js";
 export { RetryBudget } from "./retry-budget.js";
 export type { RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, isIdempotent, NEVER_RETRYABLE } from "./retry-policy.js";

@@ -1,10 +1,11 @@
 // Decodes `grpc-status-details-bin` (a google.rpc.Status) into the detail messages clients act on:
 // BadRequest, RetryInfo and ErrorInfo; any other kind is kept as its `Any`. Only when an attempt
 // fails. The objects have exactly the shapes of nice-grpc-error-details' types (the public type of
-// `CallError.errorDetails`), but are read with @bufbuild/protobuf's ESM wire reader alone: the
-// library's CommonJS message code and the second copy of @bufbuild/protobuf it pulls in were
-// 60 % of a browser bundle (packages/bench, "Browser bundle size").
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+// `CallError.errorDetails`), but are read with @org/api's wire reader alone (the web flavour's, so
+// a browser page carries one): the library's CommonJS message code and the second copy of
+// @bufbuild/protobuf it pulls in were 60 % of a browser bundle (packages/bench, "Browser bundle
+// size").
+import { BinaryReader, WireType } from "@org/api/wire";
 import type { Metadata } from "nice-grpc-common";
 import type { Any, BadRequest, BadRequest_FieldViolation, ErrorDetails, ErrorInfo, RetryInfo } from "nice-grpc-error-details";
 

@@ -1,9 +1,11 @@
 // The shared pieces on their own: status details as a server encodes them, CallError's decoded
 // fields and request id, retry throttling and token caching.
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import * as niceGrpcCommon from "nice-grpc-common";
 import { Metadata, Status } from "nice-grpc-common";
 import { Any, BadRequest, ErrorInfo, RetryInfo } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
+import * as core from "../src/index.js";
 import { CallError, decodeStatusDetails, isInvalidArgument, RetryBudget, TokenSource, toCallError } from "../src/index.js";
 
 /** Encodes a google.rpc.Status the way a server puts it in `grpc-status-details-bin`. */
@@ -110,5 +112,16 @@ describe("TokenSource", () => {
     expect(source.get()).toBe("Bearer t1");
     source.invalidate();
     expect(await source.get()).toBe("Bearer t2");
+  });
+});
+
+describe("nice-grpc-common, module by module", () => {
+  it("re-exports the very ClientError, Metadata and Status of nice-grpc-common's index", () => {
+    expect(core.ClientError).toBe(niceGrpcCommon.ClientError);
+    expect(core.Metadata).toBe(niceGrpcCommon.Metadata);
+    expect(core.Status).toBe(niceGrpcCommon.Status);
+    const error = new CallError("/a.B/C", Status.NOT_FOUND, "gone");
+    expect(error).toBeInstanceOf(niceGrpcCommon.ClientError);
+    expect(core.isNotFound(new niceGrpcCommon.ClientError("/a.B/C", Status.NOT_FOUND, "gone"))).toBe(true);
   });
 });

@@ -17,8 +17,9 @@ export {
   isPermissionDenied,
   isUnauthenticated,
   isUnavailable,
+  Metadata,
+  Status,
 } from "@org/client-core";
-export { Metadata, Status } from "nice-grpc-common";
 export type { UsersWebClient, WebClient } from "./create-web-client.js";
 export { createUsersWebClient, createWebClient } from "./create-web-client.js";
 export type { WebCallOptions, WebClientOptions, WebMethodOptions, WebRetryEvent, WebRetryOptions } from "./options.js";

@@ -60,7 +60,7 @@ export interface WebClientOptions {
   credentials?: RequestCredentials | undefined;
 }
 
-/** Options accepted by every call, on top of nice-grpc-web's `signal`, `metadata`, `onHeader`, `onTrailer`. */
+/** Options accepted by every call, on top of `signal`, `metadata`, `onHeader`, `onTrailer`. */
 export interface WebCallOptions {
   /** Deadline of this call (all attempts together), in milliseconds from now; `Infinity` for none. Default: the method's. */
   deadlineMs?: number | undefined;

@@ -43,11 +43,14 @@ afterAll(async () => {
 });
 
 describe("the published package", () => {
-  it("brings no grpc-js and no server-side package", () => {
+  it("brings no grpc-js, no server-side package and no third-party transport", () => {
     for (const name of ["@grpc/grpc-js", "nice-grpc", "@org/client", "@org/server"]) {
       expect(existsSync(join(dir, "node_modules", name)), name).toBe(false);
     }
-    expect(existsSync(join(dir, "node_modules/nice-grpc-web"))).toBe(true);
+    // The fetch transport is our own (README, "Why our own transport").
+    for (const name of ["nice-grpc-web", "abort-controller-x", "js-base64", "isomorphic-ws"]) {
+      expect(existsSync(join(dir, "node_modules", name)), name).toBe(false);
+    }
   });
 
   it("type-checks a consumer, and refuses a call to a client-streaming method", async () => {

@@ -71,11 +71,12 @@ describe("a field added to User", () => {
       expect(generated).toContain(field);
     }
 
+    await runOk(bin("api", "tsup"), [], { cwd: dir("api"), env: env() });
+    // client-core reads status details with @org/api's wire reader.
     await Promise.all([
-      runOk(bin("api", "tsup"), [], { cwd: dir("api"), env: env() }),
       runOk(bin("client-core", "tsup"), [], { cwd: dir("client-core"), env: env() }),
+      runOk(bin("server", "tsup"), [], { cwd: dir("server"), env: env() }),
     ]);
-    await runOk(bin("server", "tsup"), [], { cwd: dir("server"), env: env() });
     await Promise.all([
       runOk(bin("client", "tsup"), [], { cwd: dir("client"), env: env() }),
       runOk(bin("client-web", "tsup"), [], { cwd: dir("client-web"), env: env() }),

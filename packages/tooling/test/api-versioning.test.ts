@@ -52,7 +52,7 @@ describe("a breaking change as a new API version", () => {
     const api = join(copy.dir, "packages/api");
     await runOk(process.execPath, ["scripts/generate.mjs"], { cwd: api, env: env() });
     const manifest = JSON.parse(readFileSync(join(api, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-    expect(Object.keys(manifest.exports)).toEqual(expect.arrayContaining(["./org/users/v1", "./org/users/v2"]));
+    expect(Object.keys(manifest.exports)).toEqual(expect.arrayContaining(["./org/users/v1", "./org/users/v2", "./web/org/users/v2"]));
 
     await runOk(join(api, "node_modules/.bin/tsup"), [], { cwd: api, env: env() });
     const { stdout } = await runOk(

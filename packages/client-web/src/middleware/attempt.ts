@@ -1,13 +1,14 @@
 // Innermost: one attempt over fetch. Adds the request headers (grpc-timeout for what is left of the
-// deadline, authorization, the client's metadata, W3C trace context from the global OpenTelemetry
-// propagator), and turns whatever nice-grpc-web throws into a CallError with the details decoded
-// from the trailers. A fetch that fails before any response header (connection refused, DNS, CORS
-// refusal) becomes UNAVAILABLE, as gRPC reports a connection that could not be made.
-import { context, propagation } from "@opentelemetry/api";
-import { CallError, decodeStatusDetails, type TokenSource } from "@org/client-core";
-import { ClientError, type ClientMiddleware, Metadata, Status } from "nice-grpc-common";
+// deadline, authorization, the client's metadata, W3C trace context from the OpenTelemetry
+// propagator the page registered, see internal/trace-context.ts), and turns whatever the fetch
+// transport throws into a CallError with the details decoded from the trailers (a fetch that fails
+// before any response header is already UNAVAILABLE there, as gRPC reports a connection that could
+// not be made).
+import { CallError, ClientError, decodeStatusDetails, Metadata, Status, type TokenSource } from "@org/client-core";
+import type { ClientMiddleware } from "nice-grpc-common";
 import type { ChainCallOptions } from "../internal/call-state.js";
 import { encodeGrpcTimeout } from "../internal/grpc-timeout.js";
+import { injectTraceContext } from "../internal/trace-context.js";
 
 export interface AttemptSetup {
   metadata: Record<string, string> | undefined;
@@ -15,19 +16,13 @@ export interface AttemptSetup {
   tracing: boolean;
 }
 
-const metadataSetter = {
-  set(carrier: Metadata, key: string, value: string) {
-    carrier.set(key, value);
-  },
-};
-
 export function attemptMiddleware(setup: AttemptSetup): ClientMiddleware<ChainCallOptions> {
   return async function* attemptMiddleware(call, options) {
     const { deadlineAt, deadlineMs: _ms, deadline: _d, retry: _r, maxAttempts: _m, ...rest } = options;
     const metadata = Metadata(options.metadata);
     for (const [key, value] of Object.entries(setup.metadata ?? {})) if (!metadata.has(key)) metadata.set(key, value);
     if (setup.tokens !== undefined && !metadata.has("authorization")) metadata.set("authorization", await setup.tokens.get());
-    if (setup.tracing) propagation.inject(context.active(), metadata, metadataSetter);
+    if (setup.tracing) injectTraceContext(metadata);
     if (deadlineAt !== undefined) {
       const remaining = deadlineAt - Date.now();
       if (remaining <= 0) throw new CallError(call.method.path, Status.DEADLINE_EXCEEDED, "Deadline exceeded before the call started");
@@ -51,10 +46,12 @@ export function attemptMiddleware(setup: AttemptSetup): ClientMiddleware<ChainCa
     } catch (error) {
       if (!(error instanceof ClientError)) throw error;
       if (error.code === Status.UNAUTHENTICATED) setup.tokens?.invalidate();
-      const unreachable = header === undefined && error.code === Status.UNKNOWN && error.details.startsWith("Transport error");
-      const code = unreachable ? Status.UNAVAILABLE : error.code;
-      const details = unreachable ? `The service is unreachable: ${error.details}` : error.details;
-      throw new CallError(call.method.path, code, details, { trailers, header, details: decodeStatusDetails(trailers), cause: error });
+      throw new CallError(call.method.path, error.code, error.details, {
+        trailers,
+        header,
+        details: decodeStatusDetails(trailers),
+        cause: error,
+      });
     }
   };
 }

@@ -1,9 +1,8 @@
 // Outermost: fixes the call's deadline (per call, per method or the client's default) and cancels
 // the call locally when it passes, so a server that never answers cannot hold a page's call open.
 // Each attempt sends what is left of it as `grpc-timeout` (see attempt.ts).
-import { CallError, toCallError } from "@org/client-core";
+import { CallError, Status, toCallError } from "@org/client-core";
 import type { CallOptions, ClientMiddleware } from "nice-grpc-common";
-import { Status } from "nice-grpc-common";
 import type { ChainCallOptions, MethodPolicy } from "../internal/call-state.js";
 
 export function deadlineMiddleware(policies: ReadonlyMap<string, MethodPolicy>): ClientMiddleware<ChainCallOptions> {
