@@ -113,7 +113,7 @@ export function createWebClient<S extends WebServiceDefinition>(definition: S, o
     attemptMiddleware({
       metadata: options.metadata,
       tokens: options.token === undefined ? undefined : new TokenSource(options.token),
-      tracing: options.tracing ?? true,
+      tracing: options.tracing === false ? undefined : options.tracing,
     }),
   );
   const baseUrl = options.baseUrl.replace(/\/+$/, "");

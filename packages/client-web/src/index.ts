@@ -22,4 +22,5 @@ export {
 } from "@org/client-core";
 export type { UsersWebClient, WebClient } from "./create-web-client.js";
 export { createUsersWebClient, createWebClient } from "./create-web-client.js";
+export type { TracingApi } from "./internal/trace-context.js";
 export type { WebCallOptions, WebClientOptions, WebMethodOptions, WebRetryEvent, WebRetryOptions } from "./options.js";

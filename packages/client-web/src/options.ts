@@ -1,6 +1,7 @@
 // Options of `createWebClient` and of each call.
 import type { CallError, TokenProvider } from "@org/client-core";
 import type { Status } from "nice-grpc-common";
+import type { TracingApi } from "./internal/trace-context.js";
 
 /** Information passed to `WebRetryOptions.onRetry`. */
 export interface WebRetryEvent {
@@ -54,8 +55,12 @@ export interface WebClientOptions {
   methods?: Record<string, WebMethodOptions | undefined> | undefined;
   /** Retry policy, or `false` to never retry. Default: see `WebRetryOptions`. */
   retry?: WebRetryOptions | false | undefined;
-  /** Send W3C `traceparent` through the globally registered OpenTelemetry propagator. Default: true. */
-  tracing?: boolean | undefined;
+  /**
+   * Send W3C `traceparent` of the active span: pass `{ context, propagation }` of
+   * `@opentelemetry/api` (the page's OpenTelemetry web SDK registers what they use). Default: none
+   * (the client does not load the API itself, so pages without tracing do not bundle it).
+   */
+  tracing?: TracingApi | false | undefined;
   /** fetch's `credentials` mode (cookies). Default: the browser's (`same-origin`). */
   credentials?: RequestCredentials | undefined;
 }

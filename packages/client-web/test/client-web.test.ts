@@ -262,14 +262,15 @@ describe("tracing", () => {
   const traceId = "0af7651916cd43dd8448eb211c80319c";
   const spanContext = { traceId, spanId: "b7ad6b7169203331", traceFlags: TraceFlags.SAMPLED };
 
-  it("sends traceparent when a propagator is registered, nothing otherwise", async () => {
+  it("sends traceparent through the OpenTelemetry API the page passes, once an SDK registered a propagator", async () => {
     const server = await serve({ getUser: async () => ({ user: user("u") }) });
-    const users = createUsersWebClient({ baseUrl: server.baseUrl });
+    const users = createUsersWebClient({ baseUrl: server.baseUrl, tracing: { context, propagation } });
     // What an OpenTelemetry web SDK registers: a context manager and the W3C propagator.
     const contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
     const active = trace.setSpanContext(ROOT_CONTEXT, spanContext);
 
+    // No propagator registered yet: the API's no-op one sends nothing.
     await context.with(active, () => users.getUser({ id: "u" }));
     expect(server.calls[0]?.headers.traceparent).toBeUndefined();
 
@@ -277,8 +278,11 @@ describe("tracing", () => {
     await context.with(active, () => users.getUser({ id: "u" }));
     expect(server.calls[1]?.headers.traceparent).toBe(`00-${traceId}-b7ad6b7169203331-01`);
 
-    await context.with(active, () => createUsersWebClient({ baseUrl: server.baseUrl, tracing: false }).getUser({ id: "u" }));
+    // A client not given the API (the default) or told `false` sends nothing, SDK or not.
+    await context.with(active, () => createUsersWebClient({ baseUrl: server.baseUrl }).getUser({ id: "u" }));
     expect(server.calls[2]?.headers.traceparent).toBeUndefined();
+    await context.with(active, () => createUsersWebClient({ baseUrl: server.baseUrl, tracing: false }).getUser({ id: "u" }));
+    expect(server.calls[3]?.headers.traceparent).toBeUndefined();
     context.disable();
   });
 });

@@ -1,33 +1,29 @@
-// W3C trace context (`traceparent`, `tracestate`) of the active span, when the page registered an
-// OpenTelemetry SDK, without bundling @opentelemetry/api (2.5 kB gzip of a 17.5 kB page: its
-// diagnostics, version checks and baggage come along with `propagation` and `context`).
-// @opentelemetry/api 1.x keeps what `context.setGlobalContextManager` and
-// `propagation.setGlobalPropagator` register in one object on `globalThis` under
-// `Symbol.for("opentelemetry.js.api.1")`, shared by every copy of the API on the page; this reads
-// the context manager and the propagator from there, as `context.active()` and
-// `propagation.inject()` do. No SDK registered: nothing is sent.
+// W3C trace context (`traceparent`, `tracestate`) of the active span, through the public API of
+// `@opentelemetry/api` the page passes in (`tracing: { context, propagation }`): the client does not
+// import the API itself, so a page without tracing does not bundle it (2.5 kB gzip of a 17.5 kB
+// page, packages/bench "Browser bundle size"), and it reads nothing of the API's internals.
 import type { Metadata } from "nice-grpc-common";
 
-interface Context {
-  getValue(key: symbol): unknown;
+/**
+ * The two parts of `@opentelemetry/api` the client uses: pass the API's own `context` and
+ * `propagation` (`import { context, propagation } from "@opentelemetry/api"`). Structural, so
+ * `@opentelemetry/api` stays an optional peer and any 1.x copy fits.
+ */
+export interface TracingApi {
+  context: { active(): unknown };
+  propagation: {
+    // `any`: the API's Context type, whichever 1.x copy the page has
+    inject<Carrier>(context: any, carrier: Carrier, setter?: { set(carrier: Carrier, key: string, value: string): void }): void;
+  };
 }
 
-interface OpenTelemetryGlobal {
-  context?: { active(): Context };
-  propagation?: { inject(context: Context, carrier: Metadata, setter: { set(carrier: Metadata, key: string, value: string): void }): void };
-}
-
-const API_KEY = Symbol.for("opentelemetry.js.api.1");
-/** The API's ROOT_CONTEXT when no context manager is registered: holds nothing. */
-const EMPTY: Context = { getValue: () => undefined };
 const setter = {
   set(carrier: Metadata, key: string, value: string) {
     carrier.set(key, value);
   },
 };
 
-/** Adds the trace context of the active span to `metadata` through the registered propagator. */
-export function injectTraceContext(metadata: Metadata): void {
-  const api = (globalThis as { [API_KEY]?: OpenTelemetryGlobal })[API_KEY];
-  api?.propagation?.inject(api.context?.active() ?? EMPTY, metadata, setter);
+/** Adds the trace context of the active span to `metadata`, as the registered propagator writes it. */
+export function injectTraceContext(api: TracingApi, metadata: Metadata): void {
+  api.propagation.inject(api.context.active(), metadata, setter);
 }
