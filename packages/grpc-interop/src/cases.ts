@@ -86,7 +86,7 @@ function connectWeb(target: InteropTarget): Clients {
   const options = {
     baseUrl: `${target.tls ? "https" : "http"}://${target.host}:${target.port}`,
     retry: false as const,
-    tracing: false,
+    tracing: false as const,
     deadlineMs: 30_000,
     streamDeadlineMs: 30_000,
   };
