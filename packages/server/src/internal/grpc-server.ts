@@ -16,6 +16,7 @@ import {
   type ServerMiddlewareCall,
 } from "nice-grpc-common";
 import type { Core, InternalCallContext, StreamNext, UnaryNext } from "../middleware/core.js";
+import { framedEncoder } from "../transport/framed-encoder.js";
 import { Http2Transport, type Http2TransportOptions } from "../transport/server.js";
 import type { CallControl } from "./call-control.js";
 
@@ -25,6 +26,8 @@ interface Method {
   descriptor: MethodDescriptor;
   requestDeserialize(bytes: Uint8Array): unknown;
   responseSerialize(value: unknown): Uint8Array;
+  /** The response as one uncompressed frame, for ts-proto types on @bufbuild/protobuf's writer. */
+  responseFrame: ((value: unknown) => Buffer) | undefined;
 }
 
 /** The methods of a ts-proto, grpc-js or nice-grpc service definition (@org/api's shared reader). */
@@ -34,6 +37,7 @@ export function serviceMethods(definition: CompatServiceDefinition): Method[] {
     descriptor: { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream, options: m.options },
     requestDeserialize: m.requestDeserialize,
     responseSerialize: m.responseSerialize,
+    responseFrame: framedEncoder(m.responseType),
   }));
 }
 
@@ -167,7 +171,7 @@ export function createGrpcServer(
             ? options.core.streamRoute(method.descriptor, next as StreamNext)
             : options.core.unaryRoute(method.descriptor, next as UnaryNext);
           server.addRoute(method.descriptor.path, {
-            codec: { deserialize: method.requestDeserialize, serialize: method.responseSerialize },
+            codec: { deserialize: method.requestDeserialize, serialize: method.responseSerialize, frame: method.responseFrame },
             requestStream: method.descriptor.requestStream,
             attach: (call, refusal) => control.open(call, route, refusal),
           });

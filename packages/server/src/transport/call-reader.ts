@@ -6,7 +6,7 @@
  * encoded within the send limit.
  */
 import { decompress, type Encoding } from "./compression.js";
-import { MessageDecoder, type MessageSink } from "./framing.js";
+import { MessageDecoder, type MessageSink, PREFIX_BYTES } from "./framing.js";
 import type { CallLimits, CallOwner, MethodCodec } from "./http2-call.js";
 import { Code } from "./status.js";
 
@@ -126,6 +126,24 @@ export abstract class CallReader implements MessageSink {
       return undefined;
     }
     return body;
+  }
+
+  /** Like `encodeResponse`, for a codec that writes the whole frame (prefix included). */
+  protected encodeFramedResponse(message: unknown, frame: (value: unknown) => Uint8Array): Uint8Array | undefined {
+    let bytes: Uint8Array;
+    try {
+      bytes = frame(message);
+    } catch {
+      this.fail(Code.INTERNAL, "Error serializing response");
+      return undefined;
+    }
+    const max = this.limits.maxSendBytes;
+    const length = bytes.length - PREFIX_BYTES;
+    if (max >= 0 && length > max) {
+      this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${length} vs ${max})`);
+      return undefined;
+    }
+    return bytes;
   }
 
   /** The call is ending: let whatever the client still sends drain. */

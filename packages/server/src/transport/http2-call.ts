@@ -69,6 +69,8 @@ export interface TransportCall {
 export interface MethodCodec {
   deserialize(bytes: Uint8Array): unknown;
   serialize(value: unknown): Uint8Array;
+  /** The message as one uncompressed frame, prefix included (framed-encoder.ts), when the type allows it. */
+  frame?: ((value: unknown) => Buffer) | undefined;
 }
 
 /** Per-server limits a call applies. */
@@ -219,14 +221,19 @@ export class Http2Call extends CallReader implements TransportCall {
       done();
       return;
     }
-    const body = this.encodeResponse(message);
-    if (body === undefined) {
+    let frame: Uint8Array | undefined;
+    if (this.sendEncoding === "identity" && this.codec.frame !== undefined) frame = this.encodeFramedResponse(message, this.codec.frame);
+    else {
+      const body = this.encodeResponse(message);
+      if (body !== undefined)
+        frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
+    }
+    if (frame === undefined) {
       done();
       return;
     }
     if (!this.headersSent) this.sendMetadata(null);
     this.session.pingStrikes = 0; // like grpc-go: sending data makes the client's pings legitimate
-    const frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
     this.stream.write(frame, done);
   }
 
