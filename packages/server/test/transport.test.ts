@@ -41,6 +41,14 @@ describe("transport", () => {
     expect(() => createServer({ handleSignals: false, tls: { certFile: file("server.pem") } })).toThrow(/needs a certificate .* and a key/);
   });
 
+  it("refuses to send a response over maxSendMessageBytes with RESOURCE_EXHAUSTED and stays up", async () => {
+    const t = await startServer({ maxSendMessageBytes: 200 });
+    const err = await rejection(() => t.client.getUser({ id: "x".repeat(300) }));
+    expect(err.code).toBe(Status.RESOURCE_EXHAUSTED);
+    expect(err.details).toMatch(/^Sent message larger than max \(\d+ vs 200\)$/);
+    expect((await t.client.getUser({ id: "small" })).user?.id).toBe("small");
+  });
+
   it("rejects messages over maxReceiveMessageBytes with RESOURCE_EXHAUSTED and stays up", async () => {
     const t = await startServer({ maxReceiveMessageBytes: 64 * 1024 });
     const err = await rejection(() => t.client.getUser({ id: "x".repeat(100 * 1024) }));

@@ -120,12 +120,7 @@ export abstract class CallReader implements MessageSink {
       this.fail(Code.INTERNAL, "Error serializing response");
       return undefined;
     }
-    const max = this.limits.maxSendBytes;
-    if (max >= 0 && body.length > max) {
-      this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${body.length} vs ${max})`);
-      return undefined;
-    }
-    return body;
+    return this.withinSendLimit(body.length) ? body : undefined;
   }
 
   /** Like `encodeResponse`, for a codec that writes the whole frame (prefix included). */
@@ -137,13 +132,15 @@ export abstract class CallReader implements MessageSink {
       this.fail(Code.INTERNAL, "Error serializing response");
       return undefined;
     }
+    return this.withinSendLimit(bytes.length - PREFIX_BYTES) ? bytes : undefined;
+  }
+
+  /** Whether a response message of `length` bytes may be sent; fails the call when not. */
+  private withinSendLimit(length: number): boolean {
     const max = this.limits.maxSendBytes;
-    const length = bytes.length - PREFIX_BYTES;
-    if (max >= 0 && length > max) {
-      this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${length} vs ${max})`);
-      return undefined;
-    }
-    return bytes;
+    if (max < 0 || length <= max) return true;
+    this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${length} vs ${max})`);
+    return false;
   }
 
   /** The call is ending: let whatever the client still sends drain. */
