@@ -1,7 +1,7 @@
 // The one error type every failed call rejects with, and small predicates over it.
 
+import { ClientError, Metadata, Status } from "nice-grpc-common";
 import type { ErrorDetails } from "nice-grpc-error-details";
-import { ClientError, Metadata, Status } from "./grpc-common.js";
 
 /** A field that failed validation (`google.rpc.BadRequest.FieldViolation`). */
 export interface FieldViolation {

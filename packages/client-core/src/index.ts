@@ -1,5 +1,7 @@
 // Transport-independent parts shared by @org/client (grpc-js) and @org/client-web (fetch):
 // the error type and its decoded details, the retry policy and throttling, bearer tokens.
+
+export { ClientError, Metadata, Status } from "nice-grpc-common";
 export type {
   BadRequestDetails,
   CallErrorInit,
@@ -20,7 +22,6 @@ export {
   isUnavailable,
   toCallError,
 } from "./call-error.js";
-export { ClientError, Metadata, Status } from "./grpc-common.js";
 export { RetryBudget } from "./retry-budget.js";
 export type { RetryPolicy } from "./retry-policy.js";
 export { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, isIdempotent, NEVER_RETRYABLE } from "./retry-policy.js";

@@ -1,7 +1,7 @@
 // The retry policy @org/client and @org/client-web both apply: their defaults, what a retry
 // middleware is given, which methods may be retried, and the codes no retry may ever follow,
 // whatever the caller configured.
-import { Status } from "./grpc-common.js";
+import { Status } from "nice-grpc-common";
 import type { RetryBudget } from "./retry-budget.js";
 
 export interface RetryPolicy<Event> {

@@ -115,8 +115,8 @@ describe("TokenSource", () => {
   });
 });
 
-describe("nice-grpc-common, module by module", () => {
-  it("re-exports the very ClientError, Metadata and Status of nice-grpc-common's index", () => {
+describe("nice-grpc-common", () => {
+  it("re-exports its very ClientError, Metadata and Status, so errors pass nice-grpc's checks", () => {
     expect(core.ClientError).toBe(niceGrpcCommon.ClientError);
     expect(core.Metadata).toBe(niceGrpcCommon.Metadata);
     expect(core.Status).toBe(niceGrpcCommon.Status);

@@ -2,9 +2,18 @@
 import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { BadRequest, RetryInfo } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
-import { CallError, createUsersWebClient, isInvalidArgument, Status, type UsersWebClient, type WebRetryEvent } from "../src/index.js";
+import {
+  CallError,
+  createUsersWebClient,
+  createWebClient,
+  isInvalidArgument,
+  Status,
+  type UsersWebClient,
+  type WebRetryEvent,
+} from "../src/index.js";
 import { startWebServer, WebStatusError, type WebTestServer } from "./support/web-server.js";
 
 const servers: WebTestServer[] = [];
@@ -40,10 +49,17 @@ describe("calls", () => {
 
   it("has no client-streaming or bidi methods, in its type or at run time", () => {
     const users: UsersWebClient = createUsersWebClient({ baseUrl: "http://127.0.0.1:9" });
+    // The web flavour of @org/api leaves them out of the definition, so a page does not carry them.
+    expect(Object.keys(users)).not.toContain("bulkCreateUsers");
+    expect(Object.keys(users)).not.toContain("syncUsers");
+    expect(Object.keys(users)).toEqual(expect.arrayContaining(["getUser", "listUsers", "watchUsers", "createUser"]));
+    // A definition that has them (the full flavour) gives a client without them in its type and a
+    // clear error if one is reached anyway.
+    const full = createWebClient(UsersServiceDefinition, { baseUrl: "http://127.0.0.1:9" });
     // @ts-expect-error BulkCreateUsers streams its request: not available over gRPC-Web
-    expect(() => users.bulkCreateUsers([])).toThrow(/gRPC-Web cannot carry/);
+    expect(() => full.bulkCreateUsers([])).toThrow(/gRPC-Web cannot carry/);
     // @ts-expect-error SyncUsers is bidi: not available over gRPC-Web
-    expect(() => users.syncUsers([])).toThrow(/gRPC-Web cannot carry/);
+    expect(() => full.syncUsers([])).toThrow(/gRPC-Web cannot carry/);
   });
 
   it("sends CreateUser a request_id of its own unless the caller gave one", async () => {

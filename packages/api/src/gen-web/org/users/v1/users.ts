@@ -2306,24 +2306,6 @@ export const UsersServiceDefinition = {
       responseStream: false,
       options: { idempotencyLevel: "IDEMPOTENT" },
     },
-    /** Creates many users from a client stream; the reply reports each failure. */
-    bulkCreateUsers: {
-      name: "BulkCreateUsers",
-      requestType: BulkCreateUsersRequest as typeof BulkCreateUsersRequest,
-      requestStream: true,
-      responseType: BulkCreateUsersResponse as typeof BulkCreateUsersResponse,
-      responseStream: false,
-      options: {},
-    },
-    /** Applies upserts and deletes as they arrive, answering each in order. */
-    syncUsers: {
-      name: "SyncUsers",
-      requestType: SyncUsersRequest as typeof SyncUsersRequest,
-      requestStream: true,
-      responseType: SyncUsersResponse as typeof SyncUsersResponse,
-      responseStream: true,
-      options: {},
-    },
   },
 } as const;
 
@@ -2368,16 +2350,6 @@ export interface UsersServiceImplementation<CallContextExt = {}> {
     request: DeleteUserRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<DeleteUserResponse>>;
-  /** Creates many users from a client stream; the reply reports each failure. */
-  bulkCreateUsers(
-    request: AsyncIterable<BulkCreateUsersRequest>,
-    context: CallContext & CallContextExt,
-  ): Promise<DeepPartial<BulkCreateUsersResponse>>;
-  /** Applies upserts and deletes as they arrive, answering each in order. */
-  syncUsers(
-    request: AsyncIterable<SyncUsersRequest>,
-    context: CallContext & CallContextExt,
-  ): ServerStreamingMethodResult<DeepPartial<SyncUsersResponse>>;
 }
 
 export interface UsersServiceClient<CallOptionsExt = {}> {
@@ -2421,16 +2393,6 @@ export interface UsersServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<DeleteUserRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<DeleteUserResponse>;
-  /** Creates many users from a client stream; the reply reports each failure. */
-  bulkCreateUsers(
-    request: AsyncIterable<DeepPartial<BulkCreateUsersRequest>>,
-    options?: CallOptions & CallOptionsExt,
-  ): Promise<BulkCreateUsersResponse>;
-  /** Applies upserts and deletes as they arrive, answering each in order. */
-  syncUsers(
-    request: AsyncIterable<DeepPartial<SyncUsersRequest>>,
-    options?: CallOptions & CallOptionsExt,
-  ): AsyncIterable<SyncUsersResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
