@@ -57,8 +57,9 @@ export interface WebClientOptions {
   retry?: WebRetryOptions | false | undefined;
   /**
    * Send W3C `traceparent` of the active span: pass `{ context, propagation }` of
-   * `@opentelemetry/api` (the page's OpenTelemetry web SDK registers what they use). Default: none
-   * (the client does not load the API itself, so pages without tracing do not bundle it).
+   * `@opentelemetry/api` (the page's OpenTelemetry web SDK registers what they use). Not needed when
+   * the SDK instruments `fetch`: each call's fetch span then carries the trace. Default: none (the
+   * client does not load the API itself, so pages without tracing do not bundle it).
    */
   tracing?: TracingApi | false | undefined;
   /** fetch's `credentials` mode (cookies). Default: the browser's (`same-origin`). */
