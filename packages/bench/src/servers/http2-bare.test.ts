@@ -67,6 +67,22 @@ describe("bare node:http2 GetUser server (the limit row)", () => {
     }
   });
 
+  it("holds WatchUsers streams open and idle, counting them until the client cancels", async () => {
+    const { server, counters } = await start();
+    const channel = createChannel(`127.0.0.1:${server.port}`);
+    try {
+      const client = createClient(UsersServiceDefinition, channel);
+      const abort = new AbortController();
+      const watch = client.watchUsers({}, { signal: abort.signal })[Symbol.asyncIterator]().next();
+      await expect.poll(() => counters.openWatches).toBe(1);
+      abort.abort();
+      await expect(watch).rejects.toThrow(/aborted/i);
+      await expect.poll(() => counters.openWatches).toBe(0);
+    } finally {
+      channel.close();
+    }
+  });
+
   it("passes the gRPC preflight and is reported as not serving gRPC-Web", async () => {
     const { server } = await start();
     await expect(preflight(server.port, PATH, unaryBody(), "grpc", {})).resolves.toBeUndefined();

@@ -1,6 +1,8 @@
 // The limit: a bare node:http2 server doing the same GetUser work as every other configuration
 // (read and decode the framed request, encode the User with @org/api, answer with a gRPC
-// response and trailers), and nothing else: no routing table, no metadata, no deadlines.
+// response and trailers), and nothing else: no routing table, no metadata, no deadlines. It also
+// holds WatchUsers streams open and idle (response headers sent, nothing else) until the client
+// cancels, for the floor of the idle-stream memory suite.
 // Every other path gets a trailers-only UNIMPLEMENTED, a non-gRPC content-type HTTP 415. Only
 // the 'stream' event is used (no compatibility request objects).
 import { createServer, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
@@ -12,6 +14,7 @@ import { isExpectedUnaryRequest, type WorkCounters } from "../internal/workload.
 import type { RunningServer } from "./running-server.js";
 
 const GET_USER = "/org.users.v1.UsersService/GetUser";
+const WATCH_USERS = "/org.users.v1.UsersService/WatchUsers";
 const INVALID_ARGUMENT = "3";
 const UNIMPLEMENTED = "12";
 
@@ -51,6 +54,15 @@ function getUser(stream: ServerHttp2Stream, counters: WorkCounters): void {
   });
 }
 
+/** An idle WatchUsers stream: headers answered, then nothing until the client cancels it. */
+function watchUsers(stream: ServerHttp2Stream, counters: WorkCounters): void {
+  stream.on("error", () => {});
+  stream.resume(); // the request (one small message) is not needed
+  stream.respond({ ":status": 200, "content-type": "application/grpc" });
+  counters.openWatches++;
+  stream.once("close", () => counters.openWatches--);
+}
+
 export async function startHttp2Bare(counters: WorkCounters): Promise<RunningServer> {
   const server = createServer();
   server.on("stream", (stream, headers) => {
@@ -60,6 +72,7 @@ export async function startHttp2Bare(counters: WorkCounters): Promise<RunningSer
       return;
     }
     if (headers[":path"] === GET_USER) getUser(stream, counters);
+    else if (headers[":path"] === WATCH_USERS) watchUsers(stream, counters);
     else trailersOnly(stream, UNIMPLEMENTED, `${headers[":path"]} is not served here`);
   });
   server.on("sessionError", () => {});

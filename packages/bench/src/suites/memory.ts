@@ -7,7 +7,8 @@ import type { ServerConfigId } from "../internal/configs.js";
 import type { Sample, SuiteSpec } from "../internal/results.js";
 import { type ServerChild, sleep, startServerChild } from "./server-child.js";
 
-export const MEMORY_CONFIGS: ServerConfigId[] = ["grpc-js", "nice-grpc", "org-server"];
+/** `http2-bare` is the floor: what Node's HTTP/2 itself costs per open stream, with no gRPC runtime. */
+export const MEMORY_CONFIGS: ServerConfigId[] = ["grpc-js", "http2-bare", "nice-grpc", "org-server"];
 
 export function memorySpec(settings: BenchSettings): SuiteSpec {
   return {
