@@ -86,8 +86,8 @@ function validateRetryCodes(codes: readonly Status[]): ReadonlySet<Status> {
  * idempotency, and tracing is on.
  */
 export function createClient<S extends CompatServiceDefinition>(definition: S, options: ClientOptions<S>): OrgClient<S> {
-  const { target, loopback, list } = resolveTarget(options.target);
-  const rawChannel = new Channel(target, createCredentials(options, loopback), createChannelOptions(options, list));
+  const resolved = resolveTarget(options.target);
+  const rawChannel = new Channel(resolved.target, createCredentials(options, resolved), createChannelOptions(options, resolved.list));
   const channel = new DeadlineChannel(rawChannel);
 
   const methods = listMethods(definition);
@@ -153,7 +153,10 @@ export function createClient<S extends CompatServiceDefinition>(definition: S, o
   }
   if (tracing) chain.push(attemptSpanMiddleware());
   chain.push(
-    attemptMiddleware({ client: new GrpcClient(target, null as never, { channelOverride: rawChannel }), unary: unaryMethods(definition) }),
+    attemptMiddleware({
+      client: new GrpcClient(resolved.target, null as never, { channelOverride: rawChannel }),
+      unary: unaryMethods(definition),
+    }),
   );
   let factory: ClientFactory<ChainCallOptions> = createClientFactory() as ClientFactory<ChainCallOptions>;
   for (let i = chain.length - 1; i >= 0; i--) factory = factory.use(chain[i] as ClientMiddleware<ChainCallOptions>);

@@ -107,13 +107,15 @@ describe("typed calls", () => {
     );
     const users = cleanup.add(createUsersClient({ target: `dns:///localhost:${server.port}` }));
     expect((await users.getUser({ id: "dns" })).user?.id).toBe("dns");
-    expect(resolveTarget("127.0.0.1:1")).toEqual({ target: "127.0.0.1:1", loopback: true, list: false });
+    expect(resolveTarget("127.0.0.1:1")).toEqual({ target: "127.0.0.1:1", loopback: true, list: false, ipHost: "127.0.0.1" });
+    expect(resolveTarget("api.example.org:443").ipHost).toBeUndefined();
     expect(resolveTarget("api.example.org:443").loopback).toBe(false);
     expect(resolveTarget("dns:///localhost:5").loopback).toBe(true);
     expect(resolveTarget(["127.0.0.1:1", "127.0.0.1:2"])).toEqual({
       target: "ipv4:127.0.0.1:1,127.0.0.1:2",
       loopback: true,
       list: true,
+      ipHost: "127.0.0.1",
     });
     expect(resolveTarget(["[::1]:1"]).target).toBe("ipv6:[::1]:1");
     expect(() => resolveTarget(["a.example:1", "127.0.0.1:2"])).toThrow(/IP addresses/);

@@ -143,12 +143,15 @@ export async function startServer(
     await server.shutdown();
   });
   const address = `127.0.0.1:${port}`;
+  // With TLS, the name the test certificates carry: grpc-js sends the target's host as the TLS
+  // server name, and Node 26 refuses an IP address there (RFC 6066).
+  const channelOptions = credentials === undefined ? {} : { "grpc.ssl_target_name_override": "localhost" };
   const newClient = (creds = credentials, host = address) => {
-    const channel = createChannel(host, creds);
+    const channel = createChannel(host, creds, channelOptions);
     channels.push(channel);
     return clientFactory.create(UsersServiceDefinition, channel);
   };
-  const channel = createChannel(address, credentials);
+  const channel = createChannel(address, credentials, channelOptions);
   channels.push(channel);
   const client = clientFactory.create(UsersServiceDefinition, channel);
   return { server, port, address, logs: log.lines, channel, client, newClient };

@@ -9,12 +9,23 @@ export interface ResolvedTarget {
   loopback: boolean;
   /** The target names several addresses to balance over. */
   list: boolean;
+  /** The first host when every host is an IP address (which TLS cannot send as a server name). */
+  ipHost?: string | undefined;
 }
 
 const LOOPBACK_NAMES = new Set(["localhost", "ip6-localhost"]);
 
+function unbracket(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+/** `host` when it is an IP address, else undefined. */
+function ipOf(host: string): string | undefined {
+  return isIP(unbracket(host)) === 0 ? undefined : unbracket(host);
+}
+
 function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  const bare = unbracket(host);
   if (LOOPBACK_NAMES.has(bare.toLowerCase())) return true;
   if (isIP(bare) === 4) return bare.startsWith("127.");
   if (isIP(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
@@ -41,13 +52,15 @@ export function resolveTarget(target: string | readonly string[]): ResolvedTarge
       target: `${scheme}:${addresses.map(({ host, port }) => `${host}:${port}`).join(",")}`,
       loopback: addresses.every(({ host }) => isLoopbackHost(host)),
       list: addresses.length > 1,
+      ipHost: ipOf(addresses[0]?.host ?? ""),
     };
   }
   const scheme = /^([a-z0-9+.-]+):/i.exec(target)?.[1]?.toLowerCase();
   if (scheme === "dns") {
     // dns:///name:port or dns://authority/name:port
     const name = target.replace(/^dns:(\/\/[^/]*\/)?/i, "");
-    return { target, loopback: isLoopbackHost(splitHostPort(name).host), list: false };
+    const { host } = splitHostPort(name);
+    return { target, loopback: isLoopbackHost(host), list: false, ipHost: ipOf(host) };
   }
   if (scheme === "unix" || scheme === "unix-abstract") return { target, loopback: true, list: false };
   if (scheme === "ipv4" || scheme === "ipv6") {
@@ -56,7 +69,9 @@ export function resolveTarget(target: string | readonly string[]): ResolvedTarge
       target,
       loopback: rest.every((address) => isLoopbackHost(splitHostPort(address).host)),
       list: rest.length > 1,
+      ipHost: ipOf(splitHostPort(rest[0] ?? "").host),
     };
   }
-  return { target, loopback: isLoopbackHost(splitHostPort(target).host), list: false };
+  const { host } = splitHostPort(target);
+  return { target, loopback: isLoopbackHost(host), list: false, ipHost: ipOf(host) };
 }
