@@ -26,7 +26,10 @@ let client: UsersClient;
 let proxy: TcpProxy;
 
 interface Memory {
+  /** V8 heap in use. */
   heapMB: number;
+  /** V8 heap committed: what V8 holds from the OS for its heap. */
+  committedMB: number;
   rssMB: number;
 }
 
@@ -44,7 +47,11 @@ async function memoryAfterGc(): Promise<Memory> {
 async function memoryNow(): Promise<Memory> {
   const samples = await fetchMetrics(service.metricsPort ?? 0, 10_000);
   const mb = (name: string) => Math.round((sumOf(samples, name) / MB) * 10) / 10;
-  return { heapMB: mb("nodejs_heap_size_used_bytes"), rssMB: mb("process_resident_memory_bytes") };
+  return {
+    heapMB: mb("nodejs_heap_size_used_bytes"),
+    committedMB: mb("nodejs_heap_size_total_bytes"),
+    rssMB: mb("process_resident_memory_bytes"),
+  };
 }
 
 const watching = () => metric("grpc_server_streams_in_flight", { grpc_method: "WatchUsers" });
@@ -116,7 +123,11 @@ describe("10,000 abandoned streams", () => {
         intervalMs: 200,
       });
       const now = await memoryNow();
-      peak = { heapMB: Math.max(peak.heapMB, now.heapMB), rssMB: Math.max(peak.rssMB, now.rssMB) };
+      peak = {
+        heapMB: Math.max(peak.heapMB, now.heapMB),
+        committedMB: Math.max(peak.committedMB, now.committedMB),
+        rssMB: Math.max(peak.rssMB, now.rssMB),
+      };
 
       cancel.abort();
       expect(proxy.cutAll()).toBe(RAW_SESSIONS);
@@ -134,22 +145,26 @@ describe("10,000 abandoned streams", () => {
     expect(opened).toBe(ROUNDS * PER_ROUND);
     expect(await metric("grpc_server_calls_in_flight")).toBe(0);
     expect(await metric("grpc_server_started_total", { grpc_method: "WatchUsers" })).toBe(50 + ROUNDS * PER_ROUND);
-    // The heap is back at once after a full GC; RSS follows as V8 and malloc hand pages back, so it
-    // is polled (bounded) until it is closer to the baseline than to the peak.
-    const rssMidpoint = baseline.rssMB + (peak.rssMB - baseline.rssMB) / 2;
+    // The heap in use is back at once after a full GC; V8 hands its committed pages back over the
+    // following seconds, so that is polled (bounded) until it is closer to the baseline than to the
+    // peak. RSS is reported, not asserted: on Node 24 the committed heap went back (167 → 29.5 MB)
+    // while RSS stayed at its peak (260 MB) for the whole 10 s, freed pages counting as resident
+    // until the kernel wants them; on Node 20 RSS follows the committed heap down.
+    const committedMidpoint = baseline.committedMB + (peak.committedMB - baseline.committedMB) / 2;
     let after = await memoryAfterGc();
-    for (let i = 0; i < 10 && after.rssMB >= rssMidpoint; i++) {
+    for (let i = 0; i < 10 && after.committedMB >= committedMidpoint; i++) {
       await sleep(1000);
       after = await memoryAfterGc();
     }
     console.info(
-      `10,000 abandoned streams in ${elapsedS} s — heap MB baseline/peak/after: ${baseline.heapMB}/${peak.heapMB}/${after.heapMB}; RSS MB: ${baseline.rssMB}/${peak.rssMB}/${after.rssMB}`,
+      `10,000 abandoned streams in ${elapsedS} s — heap MB baseline/peak/after: ${baseline.heapMB}/${peak.heapMB}/${after.heapMB}; ` +
+        `committed MB: ${baseline.committedMB}/${peak.committedMB}/${after.committedMB}; RSS MB: ${baseline.rssMB}/${peak.rssMB}/${after.rssMB}`,
     );
     expect(peak.heapMB).toBeGreaterThan(baseline.heapMB); // the streams were really held at once
     // Near the baseline: what a few thousand live watches cost is gone (loose, GC-noise-sized bound).
     expect(after.heapMB).toBeLessThan(baseline.heapMB + Math.max(8, 0.25 * baseline.heapMB));
     expect(after.heapMB).toBeLessThan(baseline.heapMB + 0.5 * (peak.heapMB - baseline.heapMB));
-    expect(after.rssMB).toBeLessThan(rssMidpoint);
+    expect(after.committedMB).toBeLessThan(committedMidpoint);
     // The server still answers normally.
     expect((await client.listUsers({ pageSize: 1 })).users).toBeDefined();
   });
