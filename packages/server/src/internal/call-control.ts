@@ -119,6 +119,15 @@ export class CallRecord implements IncomingCallScope, CallOwner {
     this.statusSent = true;
     this.next.sendStatus(status, header);
   }
+  sendResponse(message: unknown, status: CallStatus): void {
+    // Ended from outside already: only the status (a no-op then) may go.
+    if (this.statusSent) {
+      this.next.sendStatus(status);
+      return;
+    }
+    this.statusSent = true;
+    this.next.sendResponse(message, status);
+  }
   startRead(): void {
     this.next.startRead();
   }

@@ -38,7 +38,6 @@ const WRITE_HIGH_WATER_MARK = 16;
 const READ_AHEAD = 16;
 
 const OK_STATUS_DETAILS = "OK";
-const noop = (): void => {};
 
 /** Request metadata → nice-grpc metadata (what nice-grpc's createCallContext does). */
 function toNiceMetadata(request: RequestMetadata): Metadata {
@@ -355,10 +354,7 @@ export class ServerCall implements CallListener {
   respond(response: unknown): void {
     this.call.settle();
     this.flushHeader();
-    // The transport keeps the stream's order: the trailers follow the message without waiting
-    // for it to be flushed, so both usually leave in one write.
-    this.call.sendMessage(response, noop);
-    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
+    this.call.sendResponse(response, { code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
   }
 
   /** Ends a server-streaming or bidi call with OK after its last message. */

@@ -63,6 +63,8 @@ export interface TransportCall {
   sendMetadata(metadata: MetadataEntries | null): void;
   sendMessage(message: unknown, done: () => void): void;
   sendStatus(status: CallStatus, header?: MetadataEntries | null): void;
+  /** The single response of a unary or client-streaming call, then `status`: `sendMessage` and `sendStatus` in one. */
+  sendResponse(message: unknown, status: CallStatus): void;
 }
 
 /** How to turn bytes into messages and back, for one method. */
@@ -107,6 +109,13 @@ function onError(): void {
 function callEncoding(requested: string, accept: string | string[] | undefined): Encoding {
   const wanted = requestEncoding(requested.trim().toLowerCase());
   return responseEncoding(typeof accept === "string" ? accept : accept?.join(","), wanted);
+}
+
+/** The trailers that carry `status`. */
+function statusTrailers(status: CallStatus): OutgoingHttpHeaders {
+  const trailers = setStatus({}, status.code, status.details);
+  if (status.metadata !== null) addMetadataHeaders(trailers, status.metadata);
+  return trailers;
 }
 
 function onDeadline(call: Http2Call): void {
@@ -217,10 +226,38 @@ export class Http2Call extends CallReader implements TransportCall {
 
   /** Writes one response message; `done` runs once it is flushed (or the call is over). */
   sendMessage(message: unknown, done: () => void): void {
-    if (this.statusSent || !this.writable()) {
+    const frame = this.statusSent || !this.writable() ? undefined : this.frame(message);
+    if (frame === undefined) {
       done();
       return;
     }
+    this.stream.write(frame, done);
+  }
+
+  /**
+   * The response of a single-response call and its status: the message goes out with the end of
+   * the stream (one `end(frame)`, as a bare HTTP/2 server answers), the trailers right after it.
+   */
+  sendResponse(message: unknown, status: CallStatus): void {
+    if (this.statusSent) return;
+    const frame = this.writable() ? this.frame(message) : undefined;
+    if (frame === undefined) {
+      // Not writable, or the message could not be sent (the call has then been failed).
+      this.sendStatus(status);
+      return;
+    }
+    this.statusSent = true;
+    this.clearTimer();
+    this.stopReading();
+    this.trailers = statusTrailers(status);
+    this.stream.end(frame);
+  }
+
+  /**
+   * One response message as its frame, with the response headers sent first if they were not;
+   * `undefined` when it cannot be sent (the call has then been failed).
+   */
+  private frame(message: unknown): Uint8Array | undefined {
     let frame: Uint8Array | undefined;
     if (this.sendEncoding === "identity" && this.codec.frame !== undefined) frame = this.encodeFramedResponse(message, this.codec.frame);
     else {
@@ -228,13 +265,10 @@ export class Http2Call extends CallReader implements TransportCall {
       if (body !== undefined)
         frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
     }
-    if (frame === undefined) {
-      done();
-      return;
-    }
+    if (frame === undefined) return undefined;
     if (!this.headersSent) this.sendMetadata(null);
     this.session.pingStrikes = 0; // like grpc-go: sending data makes the client's pings legitimate
-    this.stream.write(frame, done);
+    return frame;
   }
 
   /**
@@ -262,10 +296,7 @@ export class Http2Call extends CallReader implements TransportCall {
       this.stream.respond(headers, { endStream: true });
       return;
     }
-    const trailers: OutgoingHttpHeaders = {};
-    setStatus(trailers, status.code, status.details);
-    if (status.metadata !== null) addMetadataHeaders(trailers, status.metadata);
-    this.trailers = trailers;
+    this.trailers = statusTrailers(status);
     this.stream.end();
   }
 
