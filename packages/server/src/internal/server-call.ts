@@ -139,8 +139,7 @@ const headerDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     if (this.responseHeader === undefined) {
       this.responseHeader = new LazyMetadata(undefined);
-      this.responseHeader.initial = this.pendingHeader;
-      this.pendingHeader = undefined;
+      if (this.echoKey !== undefined) this.responseHeader.initial = [[this.echoKey, this.requestId]];
     }
     return this.responseHeader;
   },
@@ -178,8 +177,8 @@ export class ServerCall implements CallListener {
   grpcMetadata: RequestMetadata | undefined = undefined;
   requestMetadata: LazyMetadata | undefined = undefined;
   responseHeader: LazyMetadata | undefined = undefined;
-  /** Header entries set before anything read `header` (the request id). */
-  pendingHeader: [string, string][] | undefined = undefined;
+  /** The header key `requestId` is sent back under, until something reads `header` (an entry then). */
+  echoKey: string | undefined = undefined;
   responseTrailer: LazyMetadata | undefined = undefined;
   sendHeaderFn: (() => void) | undefined = undefined;
   private headerSent = false;
@@ -207,12 +206,12 @@ export class ServerCall implements CallListener {
     Object.defineProperty(this, "log", logDescriptor);
   }
 
-  /** Sets a response header entry without building the nice-grpc header. */
-  setHeader(key: string, value: string): void {
+  /** Sends `requestId` back in the response header under `key`, without building the nice-grpc header. */
+  echoRequestId(key: string): void {
     const header = this.responseHeader;
-    if (header === undefined) (this.pendingHeader ??= []).push([key, value]);
-    else if (header.built) header.set(key, value);
-    else (header.initial ??= []).push([key, value]);
+    if (header === undefined) this.echoKey = key;
+    else if (header.built) header.set(key, this.requestId);
+    else (header.initial ??= []).push([key, this.requestId]);
   }
 
   /**
@@ -248,7 +247,8 @@ export class ServerCall implements CallListener {
     this.headerSent = true;
     const header = this.responseHeader;
     if (header?.built) return isEmpty(header) ? null : header;
-    const entries = header === undefined ? this.pendingHeader : header.initial;
+    if (header === undefined) return this.echoKey === undefined ? null : [[this.echoKey, [this.requestId]]];
+    const entries = header.initial;
     return entries === undefined ? null : entries.map(([key, value]) => [key, [value]] as [string, string[]]);
   }
 
@@ -283,6 +283,8 @@ export class ServerCall implements CallListener {
   // ---- transport listener: the call's events, forwarded by CallRecord inside the call scope ----
 
   onReceiveMetadata(metadata: RequestMetadata): void {
+    // A stream may stay open for long: it keeps its metadata, not all the request's headers.
+    if (this.route.descriptor.responseStream) metadata.compact();
     this.grpcMetadata = metadata;
     if (this.route.descriptor.requestStream) {
       // Client-streaming and bidi handlers start with the metadata, as in grpc-js and grpc-go.

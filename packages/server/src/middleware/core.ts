@@ -5,7 +5,6 @@
  * steps run on every call. In order:
  *   requestContext → tracing → observe → errors → requireDeadline → auth → rateLimit → (the rest)
  */
-import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { context as otelContext, ProxyTracerProvider, type Span, trace } from "@opentelemetry/api";
 import { isAbortError } from "abort-controller-x";
@@ -15,6 +14,7 @@ import type { Level, Logger } from "pino";
 import { CallLog, quote } from "../internal/call-log.js";
 import { encodeStatusDetails } from "../internal/error-details.js";
 import type { ServerMetrics } from "../internal/metrics.js";
+import { newRequestId } from "../internal/request-id.js";
 import type { MethodRoute, ServerCall } from "../internal/server-call.js";
 import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
 import { statusNames } from "../internal/status-names.js";
@@ -36,17 +36,6 @@ const noopProvider = new ProxyTracerProvider().getDelegate();
 
 /** The call context the built-in steps work on (see internal/server-call.ts). */
 export type InternalCallContext = ServerCall;
-
-/**
- * A random UUID as one flat string. Node builds `randomUUID()` by concatenating hex pairs: a tree of
- * about twenty V8 cons-strings (~650 bytes) that a call keeps for its whole life; reading a
- * character flattens it in place.
- */
-function newRequestId(): string {
-  const id = randomUUID();
-  id.charCodeAt(0);
-  return id;
-}
 
 /** Level of the one log line per call, by status code (as in grpc-go's logging interceptor). */
 const levelByCode: readonly Level[] = statusNames.map((_, code) => {
@@ -191,7 +180,7 @@ export function core(options: CoreOptions): Core {
     const given = ctx.requestValue(REQUEST_ID_HEADER);
     const requestId = given !== undefined && VALID_REQUEST_ID.test(given) ? given : newRequestId();
     ctx.requestId = requestId;
-    ctx.setHeader(REQUEST_ID_HEADER, requestId);
+    ctx.echoRequestId(REQUEST_ID_HEADER);
   }
 
   // ---- requireDeadline ----

@@ -13,8 +13,8 @@ import { Code } from "./status.js";
 export abstract class CallReader implements MessageSink {
   protected listener: CallOwner | undefined = undefined;
   private readonly decoder: MessageDecoder;
-  /** Decoded messages the reader has not asked for yet. */
-  private readonly queue: unknown[] = [];
+  /** Decoded messages the reader has not asked for yet (created when one has to wait). */
+  private queue: unknown[] | undefined = undefined;
   private readsWanted = 0;
   /** The input is paused because nobody wants its messages yet. */
   protected paused = false;
@@ -37,6 +37,10 @@ export abstract class CallReader implements MessageSink {
   protected abstract resumeInput(): void;
   /** End the call with an error found while reading. */
   abstract fail(code: number, details: string): void;
+
+  private get queued(): number {
+    return this.queue === undefined ? 0 : this.queue.length;
+  }
 
   /** The request body ended (or is ending) inside a message. */
   get partialMessage(): boolean {
@@ -66,11 +70,11 @@ export abstract class CallReader implements MessageSink {
       bytes = result.body;
     }
     const message = this.codec.deserialize(bytes);
-    if (this.readsWanted > 0 && this.queue.length === 0) {
+    if (this.readsWanted > 0 && this.queued === 0) {
       this.readsWanted--;
       this.listener!.onReceiveMessage(message);
     } else {
-      this.queue.push(message);
+      (this.queue ??= []).push(message);
     }
     if (this.readsWanted === 0 && !this.statusSent && !this.paused) {
       this.paused = true;
@@ -80,14 +84,14 @@ export abstract class CallReader implements MessageSink {
 
   receiveEnd(): void {
     this.inputEnded = true;
-    if (this.readsWanted > 0 && this.queue.length === 0) this.halfClose();
+    if (this.readsWanted > 0 && this.queued === 0) this.halfClose();
   }
 
   /** The reader wants one more message (or the half-close). */
   startRead(): void {
     if (this.statusSent) return;
-    if (this.queue.length > 0) {
-      this.listener!.onReceiveMessage(this.queue.shift());
+    if (this.queued > 0) {
+      this.listener!.onReceiveMessage(this.queue!.shift());
       return;
     }
     if (this.inputEnded) {

@@ -128,10 +128,14 @@ export class Http2Call extends CallReader implements TransportCall {
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private sendEncoding: Encoding;
+  /** The request metadata until `start` hands it over (the call keeps no reference to Node's header object). */
+  private metadata: RequestMetadata | undefined;
+  /** The client's `grpc-accept-encoding`, for a compression the handler asks for. */
+  private readonly acceptEncoding: string | string[] | undefined;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
-    private readonly headers: IncomingHttpHeaders,
+    headers: IncomingHttpHeaders,
     codec: MethodCodec,
     limits: CallLimits,
     private readonly session: SessionState,
@@ -142,6 +146,8 @@ export class Http2Call extends CallReader implements TransportCall {
   ) {
     super(codec, limits, requestEncoding);
     this.sendEncoding = sendEncoding;
+    this.metadata = new RequestMetadata(headers);
+    this.acceptEncoding = headers["grpc-accept-encoding"];
     (stream as CallStream)[CALL] = this;
     session.streamOpened();
   }
@@ -149,6 +155,8 @@ export class Http2Call extends CallReader implements TransportCall {
   /** Starts the call: the listener gets the metadata now, messages as it reads them. */
   start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void {
     this.listener = listener;
+    const own = this.metadata!;
+    this.metadata = undefined;
     const stream = this.stream;
     stream.on("close", onClose);
     stream.on("error", onError);
@@ -164,7 +172,7 @@ export class Http2Call extends CallReader implements TransportCall {
     }
     stream.on("data", onData);
     stream.on("end", onEnd);
-    listener.onReceiveMetadata(metadata ?? new RequestMetadata(this.headers));
+    listener.onReceiveMetadata(metadata ?? own);
   }
 
   // ---- facts the runtime asks about ----
@@ -207,7 +215,7 @@ export class Http2Call extends CallReader implements TransportCall {
     if (metadata !== null) {
       const requested = addMetadataHeaders(headers, metadata);
       // The handler chose this call's compression; used only if the client accepts it.
-      if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.headers["grpc-accept-encoding"]);
+      if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.acceptEncoding);
     }
     if (this.sendEncoding !== "identity") headers["grpc-encoding"] = this.sendEncoding;
     return headers;

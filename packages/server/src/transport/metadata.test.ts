@@ -22,6 +22,18 @@ describe("RequestMetadata.fromHeaders", () => {
     expect(metadata.getMap()["x-tenant"]).toBe("acme");
   });
 
+  it("reads the same after compact()", () => {
+    const headers = { ":path": "/a.B/C", te: "trailers", "x-tenant": "acme", "x-a": ["1", "2"], "trace-bin": "AQID" } as never;
+    const metadata = RequestMetadata.fromHeaders(headers);
+    const size = metadata.byteSize();
+    metadata.compact();
+    expect([...metadata.entries.keys()].sort()).toEqual(["trace-bin", "x-a", "x-tenant"]);
+    expect(metadata.get("x-a")).toEqual(["1", "2"]);
+    expect(metadata.get("te")).toEqual([]);
+    expect(metadata.get("trace-bin")).toEqual([Buffer.from([1, 2, 3])]);
+    expect(metadata.byteSize()).toBe(size);
+  });
+
   it("keeps every value of a repeated header", () => {
     const metadata = RequestMetadata.fromHeaders({ "x-a": ["1", "2"] } as never);
     expect(metadata.get("x-a")).toEqual(["1", "2"]);

@@ -73,11 +73,28 @@ function values(key: string, raw: string | string[]): MetadataValue[] {
 export class RequestMetadata {
   private map: Map<string, MetadataValue[]> | undefined = undefined;
 
-  constructor(private readonly headers: IncomingHttpHeaders = {}) {}
+  constructor(private headers: IncomingHttpHeaders = {}) {}
 
   /** Metadata of a request, from Node's header object. */
   static fromHeaders(headers: IncomingHttpHeaders): RequestMetadata {
     return new RequestMetadata(headers);
+  }
+
+  /**
+   * Keeps only the metadata entries of the headers, not Node's whole header object (pseudo-headers
+   * and reserved headers in a dictionary-mode object of about 450 bytes): for a call that may stay
+   * open for long. A request with a `__proto__` header (which a plain object cannot hold as an own
+   * key) keeps Node's object.
+   */
+  compact(): void {
+    const kept: IncomingHttpHeaders = {};
+    for (const key in this.headers) {
+      const raw = this.headers[key];
+      if (raw === undefined || !isMetadataKey(key)) continue;
+      if (key === "__proto__") return;
+      kept[key] = raw;
+    }
+    this.headers = kept;
   }
 
   /** Every key with its values. */
