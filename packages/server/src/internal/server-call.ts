@@ -20,12 +20,12 @@ import type { CallRecord } from "./call-control.js";
 
 /**
  * What runs a call once its request is in: the built-in steps, the middleware, the handler. It
- * ends the call with `respond`/`finish` or `fail`, and its promise never rejects.
+ * ends the call with `respond`/`finish` or `fail`, and never throws (nor rejects, for `stream`).
  */
 export interface MethodRoute {
   readonly descriptor: MethodDescriptor;
   /** Unary and client-streaming. */
-  unary?(call: ServerCall, request: unknown): Promise<void>;
+  unary?(call: ServerCall, request: unknown): void;
   /** Server-streaming and bidi: writes every response with `call.write`. */
   stream?(call: ServerCall, request: unknown): Promise<void>;
   /** Logger behind `context.log`. */
@@ -349,7 +349,7 @@ export class ServerCall implements CallListener {
     this.started = true;
     // The route ends the call itself (respond, finish or fail) and never rejects.
     if (this.route.descriptor.responseStream) void this.route.stream!(this, request);
-    else void this.route.unary!(this, request);
+    else this.route.unary!(this, request);
   }
 
   /** Sends the single response of a unary or client-streaming call. */

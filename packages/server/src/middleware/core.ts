@@ -316,27 +316,30 @@ export function core(options: CoreOptions): Core {
     return {
       descriptor,
       logger,
-      async unary(ctx, request) {
+      unary(ctx, request) {
         requestContext(ctx);
         const start = performance.now();
         m.stats?.start();
         let span: Span | undefined;
-        let response: unknown;
-        let thrown: unknown;
-        let failed = false;
+        let result: unknown;
         try {
           const traced = startSpan(m, ctx);
           if (traced !== undefined) {
             span = traced.span;
-            response = await otelContext.with(traced.context, inner, undefined, ctx, request, span);
+            result = otelContext.with(traced.context, inner, undefined, ctx, request, span);
           } else {
-            response = await inner(ctx, request, undefined);
+            result = inner(ctx, request, undefined);
           }
         } catch (err) {
-          thrown = err;
-          failed = true;
+          settle(m, ctx, start, span, true, err, undefined);
+          return;
         }
-        settle(m, ctx, start, span, failed, thrown, response);
+        // One reaction on the handler's promise rather than an async function awaiting it (its
+        // frame, its own promise and the await's closures, per call).
+        Promise.resolve(result).then(
+          (response) => settle(m, ctx, start, span, false, undefined, response),
+          (err: unknown) => settle(m, ctx, start, span, true, err, undefined),
+        );
       },
     };
   }
