@@ -20,14 +20,14 @@ import type { CallRecord } from "./call-control.js";
 
 /**
  * What runs a call once its request is in: the built-in steps, the middleware, the handler. It
- * ends the call with `respond`/`finish` or `fail`, and never throws (nor rejects, for `stream`).
+ * ends the call with `respond`/`finish` or `fail`, and never throws.
  */
 export interface MethodRoute {
   readonly descriptor: MethodDescriptor;
   /** Unary and client-streaming. */
   unary?(call: ServerCall, request: unknown): void;
   /** Server-streaming and bidi: writes every response with `call.write`. */
-  stream?(call: ServerCall, request: unknown): Promise<void>;
+  stream?(call: ServerCall, request: unknown): void;
   /** Logger behind `context.log`. */
   readonly logger: Logger;
 }
@@ -348,7 +348,7 @@ export class ServerCall implements CallListener {
     if (this.started) return;
     this.started = true;
     // The route ends the call itself (respond, finish or fail) and never rejects.
-    if (this.route.descriptor.responseStream) void this.route.stream!(this, request);
+    if (this.route.descriptor.responseStream) this.route.stream!(this, request);
     else this.route.unary!(this, request);
   }
 

@@ -21,6 +21,7 @@ import { statusNames } from "../internal/status-names.js";
 import type { CallProtocol } from "../transport/web/call-io.js";
 import type { AuthCheck } from "./auth.js";
 import type { RateLimitCheck } from "./rate-limit.js";
+import { type StreamEnd, StreamRun } from "./stream-run.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 export const INTERNAL_MESSAGE = "Internal server error";
@@ -368,36 +369,39 @@ export function core(options: CoreOptions): Core {
       }
     }
 
+    /** A run ends: the errors step, the span, the log line and metrics, the status. */
+    const ending: StreamEnd = {
+      ended(run, failed, error) {
+        settle(m, run.call, run.start, run.span, failed, error, undefined);
+      },
+    };
+
     return {
       descriptor,
       logger,
-      async stream(ctx, request) {
+      stream(ctx, request) {
         requestContext(ctx);
-        const start = performance.now();
+        const run = new StreamRun(ctx, performance.now(), ending);
         m.stats?.start();
-        let span: Span | undefined;
-        let thrown: unknown;
-        let failed = false;
+        let admitting: Promise<void> | undefined;
         try {
           const traced = startSpan(m, ctx);
           if (traced !== undefined) {
-            span = traced.span;
-            await otelContext.with(traced.context, pump, undefined, ctx, request, span);
-          } else {
-            // pump() without a span, inlined: an open stream then waits in one async frame of
-            // ours instead of two (a few hundred bytes per idle stream).
-            const admitting = admit(ctx);
-            if (admitting !== undefined) await admitting;
-            for await (const response of next(request, ctx)) {
-              const wait = ctx.write(response);
-              if (wait !== undefined) await wait;
-            }
+            run.span = traced.span;
+            run.await(otelContext.with(traced.context, pump, undefined, ctx, request, traced.span));
+            return;
           }
+          admitting = admit(ctx);
         } catch (err) {
-          thrown = err;
-          failed = true;
+          run.fail(err);
+          return;
         }
-        settle(m, ctx, start, span, failed, thrown, undefined);
+        if (admitting === undefined) run.run(next, request);
+        else
+          admitting.then(
+            () => run.run(next, request),
+            (err: unknown) => run.fail(err),
+          );
       },
     };
   }
