@@ -153,12 +153,10 @@ export class CallRecord implements IncomingCallScope, CallOwner {
       return;
     }
     const max = this.control.maxMetadataBytes;
-    if (max > 0) {
+    if (max > 0 && !metadata.within(max)) {
       const size = metadata.byteSize();
-      if (size > max) {
-        this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
-        return;
-      }
+      this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
+      return;
     }
     if (!this.control.admit(this)) return;
     // Client- and bidi-streaming handlers start here, inside the scope; unary and

@@ -12,7 +12,7 @@ import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Ser
 import { CallReader } from "./call-reader.js";
 import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding } from "./compression.js";
 import { encodeMessage } from "./framing.js";
-import { addMetadataHeaders, RequestMetadata } from "./metadata.js";
+import { addMetadataHeaders, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 import type { SessionState } from "./session.js";
 import { Code, setStatus } from "./status.js";
 import type { CallProtocol } from "./web/call-io.js";
@@ -136,6 +136,8 @@ export class Http2Call extends CallReader implements TransportCall {
   constructor(
     private readonly stream: ServerHttp2Stream,
     headers: IncomingHttpHeaders,
+    /** The same headers as Node's raw list (`[name, value, …]`). */
+    rawHeaders: readonly string[],
     codec: MethodCodec,
     limits: CallLimits,
     private readonly session: SessionState,
@@ -146,7 +148,7 @@ export class Http2Call extends CallReader implements TransportCall {
   ) {
     super(codec, limits, requestEncoding);
     this.sendEncoding = sendEncoding;
-    this.metadata = new RequestMetadata(headers);
+    this.metadata = new RequestMetadata(headers, rawHeaderListBytes(rawHeaders));
     this.acceptEncoding = headers["grpc-accept-encoding"];
     (stream as CallStream)[CALL] = this;
     session.streamOpened();

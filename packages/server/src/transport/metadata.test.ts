@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addMetadataHeaders, headerListBytes, RequestMetadata } from "./metadata.js";
+import { addMetadataHeaders, headerListBytes, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 
 describe("RequestMetadata.fromHeaders", () => {
   it("keeps custom metadata, decodes -bin values and hides protocol headers", () => {
@@ -81,6 +81,18 @@ describe("addMetadataHeaders", () => {
     );
     expect(headers).toEqual({ "x-ok": "fine" });
     expect(dropped).toEqual(["grpc-status", "bad key", "x-newline"]);
+  });
+});
+
+describe("rawHeaderListBytes and within", () => {
+  it("bounds the metadata's size by the whole raw list, and counts exactly only above it", () => {
+    const raw = [":path", "/a.B/C", "te", "trailers", "x-id", "7"];
+    expect(rawHeaderListBytes(raw)).toBe(5 + 6 + 32 + (2 + 8 + 32) + (4 + 1 + 32));
+    const metadata = new RequestMetadata({ ":path": "/a.B/C", te: "trailers", "x-id": "7" }, rawHeaderListBytes(raw));
+    expect(metadata.byteSize()).toBe(4 + 1 + 32);
+    expect(metadata.within(37)).toBe(true);
+    expect(metadata.within(36)).toBe(false);
+    expect(metadata.within(rawHeaderListBytes(raw))).toBe(true);
   });
 });
 

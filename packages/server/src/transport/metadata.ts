@@ -73,7 +73,11 @@ function values(key: string, raw: string | string[]): MetadataValue[] {
 export class RequestMetadata {
   private map: Map<string, MetadataValue[]> | undefined = undefined;
 
-  constructor(private headers: IncomingHttpHeaders = {}) {}
+  constructor(
+    private headers: IncomingHttpHeaders = {},
+    /** An upper bound of `byteSize()`, from the raw header list (`Infinity`: not known). */
+    private readonly sizeBound = Infinity,
+  ) {}
 
   /** Metadata of a request, from Node's header object. */
   static fromHeaders(headers: IncomingHttpHeaders): RequestMetadata {
@@ -123,6 +127,11 @@ export class RequestMetadata {
     return out;
   }
 
+  /** Whether `byteSize()` is at most `max`; counted only when the raw header list is larger. */
+  within(max: number): boolean {
+    return this.sizeBound <= max || this.byteSize() <= max;
+  }
+
   /**
    * Size of the metadata as HTTP/2 counts it (name + value + 32 per entry; `-bin` values as
    * sent, base64), without building the map.
@@ -143,6 +152,17 @@ export class RequestMetadata {
  * Size of request headers as HTTP/2 counts them (RFC 9113 §6.5.2): name + value + 32 per field,
  * pseudo-headers included.
  */
+/**
+ * Size of a raw header list (`[name, value, name, value, …]`, as Node's 'stream' event gives it) as
+ * HTTP/2 counts it: a bound of the metadata's size found without walking Node's header object (a
+ * dictionary-mode object, slow to enumerate).
+ */
+export function rawHeaderListBytes(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) n += raw[i]!.length + (i % 2 === 0 ? 32 : 0);
+  return n;
+}
+
 export function headerListBytes(headers: IncomingHttpHeaders): number {
   let n = 0;
   for (const key in headers) {
