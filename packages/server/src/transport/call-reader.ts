@@ -12,7 +12,10 @@ import { Code } from "./status.js";
 
 export abstract class CallReader implements MessageSink {
   protected listener: CallOwner | undefined = undefined;
-  private readonly decoder: MessageDecoder;
+  /** Splits the request body into messages; dropped when the body ends (a stream may stay open long after). */
+  private decoder: MessageDecoder | undefined;
+  /** The body ended inside a message (kept when the decoder is dropped). */
+  private truncated = false;
   /** Decoded messages the reader has not asked for yet (created when one has to wait). */
   private queue: unknown[] | undefined = undefined;
   private readsWanted = 0;
@@ -44,11 +47,11 @@ export abstract class CallReader implements MessageSink {
 
   /** The request body ended (or is ending) inside a message. */
   get partialMessage(): boolean {
-    return this.decoder.partial;
+    return this.decoder === undefined ? this.truncated : this.decoder.partial;
   }
 
   receive(chunk: Buffer): void {
-    if (this.statusSent) return; // the call is over; drain only
+    if (this.statusSent || this.decoder === undefined) return; // the call is over; drain only
     const error = this.decoder.push(chunk, this);
     if (error === undefined) return;
     if (error.kind === "too-large") {
@@ -84,6 +87,10 @@ export abstract class CallReader implements MessageSink {
 
   receiveEnd(): void {
     this.inputEnded = true;
+    if (this.decoder !== undefined) {
+      this.truncated = this.decoder.partial;
+      this.decoder = undefined;
+    }
     if (this.readsWanted > 0 && this.queued === 0) this.halfClose();
   }
 
