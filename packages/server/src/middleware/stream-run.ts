@@ -1,6 +1,6 @@
 /*
  * The responses of a server-streaming or bidi call written into it, with backpressure, without an
- * async function: an open stream waits in this one object and its two reaction functions rather
+ * async function: an open stream waits in this one object and its two bound reaction functions rather
  * than in an async frame (its registers, its promise and the closures of each await: about 500
  * bytes per idle stream). It does what
  *   for await (const response of responses) { const wait = call.write(response); if (wait) await wait; }
@@ -37,8 +37,9 @@ export class StreamRun {
   private iterator: AsyncIterator<unknown> | undefined = undefined;
   private next: AsyncIterator<unknown>["next"] | undefined = undefined;
   private waiting = NOTHING;
-  private readonly fulfilled = (value: unknown): void => this.onFulfilled(value);
-  private readonly rejected = (error: unknown): void => this.onRejected(error);
+  // Bound once per run (smaller than two arrow functions and their context).
+  private readonly fulfilled: (value: unknown) => void = this.onFulfilled.bind(this);
+  private readonly rejected: (error: unknown) => void = this.onRejected.bind(this);
 
   constructor(
     readonly call: ServerCall,

@@ -70,6 +70,9 @@ function values(key: string, raw: string | string[]): MetadataValue[] {
  * Request metadata, read from Node's header object on demand: a lookup reads one header, and
  * the full map (every value of every key, in arrival order) is built only when something lists it.
  */
+/** The headers of every compacted request without metadata (never written to). */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
+
 export class RequestMetadata {
   private map: Map<string, MetadataValue[]> | undefined = undefined;
 
@@ -92,13 +95,15 @@ export class RequestMetadata {
    */
   compact(): void {
     const kept: IncomingHttpHeaders = {};
+    let any = false;
     for (const key in this.headers) {
       const raw = this.headers[key];
       if (raw === undefined || !isMetadataKey(key)) continue;
       if (key === "__proto__") return;
       kept[key] = raw;
+      any = true;
     }
-    this.headers = kept;
+    this.headers = any ? kept : NO_HEADERS;
   }
 
   /** Every key with its values. */
