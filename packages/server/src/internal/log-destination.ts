@@ -21,7 +21,8 @@ export interface BatchedDestination extends DestinationStream {
 }
 
 export function batchedStdout(): BatchedDestination {
-  const stdout = pino.destination({ dest: 1, sync: false, maxWrite: 2 * CHUNK_BYTES, contentMode: "buffer" });
+  // minLength: sonic-boom starts a write only once a chunk's worth is queued, or when flushed.
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: CHUNK_BYTES, maxWrite: 2 * CHUNK_BYTES, contentMode: "buffer" });
   let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   let used = 0;
 
@@ -40,6 +41,10 @@ export function batchedStdout(): BatchedDestination {
     flush(cb);
   };
   stdout.flushSync = () => {
+    // At exit: what sonic-boom holds goes first, so that the partial chunk handed over next stays
+    // under minLength and is written by this flushSync rather than by an asynchronous write the
+    // exiting process would not wait for.
+    flushSync();
     handOver();
     flushSync();
   };

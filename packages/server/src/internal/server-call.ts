@@ -139,7 +139,7 @@ const headerDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     if (this.responseHeader === undefined) {
       this.responseHeader = new LazyMetadata(undefined);
-      if (this.echoKey !== undefined) this.responseHeader.initial = [[this.echoKey, this.requestId]];
+      if (this.echoKey !== undefined) this.responseHeader.initial = [[this.echoKey, this.echoValue!]];
     }
     return this.responseHeader;
   },
@@ -177,8 +177,9 @@ export class ServerCall implements CallListener {
   grpcMetadata: RequestMetadata | undefined = undefined;
   requestMetadata: LazyMetadata | undefined = undefined;
   responseHeader: LazyMetadata | undefined = undefined;
-  /** The header key `requestId` is sent back under, until something reads `header` (an entry then). */
+  /** The request id entry of the response header, until something reads `header` (an entry then). */
   echoKey: string | undefined = undefined;
+  echoValue: string | undefined = undefined;
   responseTrailer: LazyMetadata | undefined = undefined;
   sendHeaderFn: (() => void) | undefined = undefined;
   private headerSent = false;
@@ -209,9 +210,12 @@ export class ServerCall implements CallListener {
   /** Sends `requestId` back in the response header under `key`, without building the nice-grpc header. */
   echoRequestId(key: string): void {
     const header = this.responseHeader;
-    if (header === undefined) this.echoKey = key;
-    else if (header.built) header.set(key, this.requestId);
-    else (header.initial ??= []).push([key, this.requestId]);
+    const id = this.requestId;
+    if (header === undefined) {
+      this.echoKey = key;
+      this.echoValue = id;
+    } else if (header.built) header.set(key, id);
+    else (header.initial ??= []).push([key, id]);
   }
 
   /**
@@ -247,7 +251,7 @@ export class ServerCall implements CallListener {
     this.headerSent = true;
     const header = this.responseHeader;
     if (header?.built) return isEmpty(header) ? null : header;
-    if (header === undefined) return this.echoKey === undefined ? null : [[this.echoKey, [this.requestId]]];
+    if (header === undefined) return this.echoKey === undefined ? null : [[this.echoKey, [this.echoValue!]]];
     const entries = header.initial;
     return entries === undefined ? null : entries.map(([key, value]) => [key, [value]] as [string, string[]]);
   }
