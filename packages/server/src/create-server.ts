@@ -5,13 +5,14 @@ import { normalizeServiceDefinition } from "@org/api/service-definition";
 import type { CompatServiceDefinition, ServiceImplementation } from "nice-grpc";
 import { ServerError, type ServerMiddleware, Status } from "nice-grpc-common";
 import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
-import { type DestinationStream, type Logger, pino } from "pino";
+import { type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { OrgCallContext } from "./context.js";
 import { HealthStatuses } from "./health.js";
 import { splitHostPort } from "./internal/address.js";
 import { CallControl } from "./internal/call-control.js";
 import { createGrpcServer, type GrpcServer } from "./internal/grpc-server.js";
+import { batchedStdout } from "./internal/log-destination.js";
 import { ServerMetrics } from "./internal/metrics.js";
 import { serveMetrics } from "./internal/metrics-http.js";
 import { withStrictDecoding } from "./internal/request-decoding.js";
@@ -104,31 +105,15 @@ function completeImplementation(names: readonly string[], implementation: object
 
 /** Flush period of the default stdout destination, ms: the most a log line waits. */
 const LOG_FLUSH_MS = 200;
-/** Bytes of log lines the default stdout destination collects before it writes. */
-const LOG_BATCH_BYTES = 32 * 1024;
 
 function createLogger(options: ServerOptions): { logger: Logger; flusher: (() => void) | undefined } {
   if (options.logger) return { logger: options.logger, flusher: undefined };
   let flusher: (() => void) | undefined;
   let destination = options.logDestination;
   if (destination === undefined) {
-    // One write(2) per log line costs more than the rest of a call's logging: batch up to
-    // LOG_BATCH_BYTES (each asynchronous write also wakes a libuv thread) and flush at least every
-    // LOG_FLUSH_MS (and on shutdown/exit). Lines go in as Buffers: in string mode sonic-boom
-    // appends each line to one string and measures it (flattening it) on every write.
-    const stdout = pino.destination({
-      dest: 1,
-      sync: false,
-      minLength: LOG_BATCH_BYTES,
-      maxWrite: 2 * LOG_BATCH_BYTES,
-      contentMode: "buffer",
-    });
+    const stdout = batchedStdout();
     flusher = () => stdout.flush();
-    destination = {
-      write: (line: string) => stdout.write(Buffer.from(line) as unknown as string),
-      flush: (cb?: (err?: Error) => void) => stdout.flush(cb),
-      flushSync: () => stdout.flushSync(),
-    } as DestinationStream;
+    destination = stdout;
   }
   const logger = pino({ level: options.logLevel ?? defaults.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   return { logger, flusher };

@@ -53,17 +53,27 @@ export class CallRecord implements IncomingCallScope, CallOwner {
   constructor(
     private readonly next: TransportCall,
     private readonly control: CallControl,
-    readonly streaming: boolean,
-    readonly responseStream: boolean,
-    readonly requestStream: boolean,
-    private readonly route: MethodRoute | undefined,
+    private readonly route: MethodRoute,
   ) {
     const now = Date.now();
     this.startedAt = now;
     this.clientDeadlineMs = next.getDeadline();
-    const max = responseStream ? control.maxStreamDeadlineMs : control.maxDeadlineMs;
+    const max = route.descriptor.responseStream ? control.maxStreamDeadlineMs : control.maxDeadlineMs;
     this.maxAtMs = max > 0 ? now + max : Infinity;
     this.deadlineMs = Math.min(this.clientDeadlineMs, this.maxAtMs);
+  }
+
+  // The method's shape, read from its descriptor (no fields of their own in every call).
+  get requestStream(): boolean {
+    return this.route.descriptor.requestStream;
+  }
+  get responseStream(): boolean {
+    return this.route.descriptor.responseStream;
+  }
+  /** Any side streams. */
+  get streaming(): boolean {
+    const { requestStream, responseStream } = this.route.descriptor;
+    return requestStream || responseStream;
   }
 
   get deadline(): Date | undefined {
@@ -93,14 +103,14 @@ export class CallRecord implements IncomingCallScope, CallOwner {
     this.next.sendStatus({ code, details, metadata: null });
     // A call the built-in steps never saw (refused at the gate, or before its handler started)
     // would otherwise leave no log line and no count.
-    if (this.route !== undefined && !(this.listener instanceof ServerCall && this.listener.running)) {
+    if (!(this.listener instanceof ServerCall && this.listener.running)) {
       this.control.onRefused?.(this.route.descriptor, this.next.getPeer(), code, details, this.next.protocol);
     }
   }
 
   // ---- the call's transport side, as the runtime (ServerCall) uses it ----
   start(refusal: { code: number; details: string } | undefined): void {
-    this.listener = new ServerCall(this, this.route!);
+    this.listener = new ServerCall(this, this.route);
     this.next.start(this, undefined, refusal);
   }
   sendMetadata(metadata: MetadataEntries | null): void {
@@ -118,6 +128,15 @@ export class CallRecord implements IncomingCallScope, CallOwner {
   sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
     this.statusSent = true;
     this.next.sendStatus(status, header);
+  }
+  sendResponse(message: unknown, status: CallStatus): void {
+    // Ended from outside already: only the status (a no-op then) may go.
+    if (this.statusSent) {
+      this.next.sendStatus(status);
+      return;
+    }
+    this.statusSent = true;
+    this.next.sendResponse(message, status);
   }
   startRead(): void {
     this.next.startRead();
@@ -144,19 +163,17 @@ export class CallRecord implements IncomingCallScope, CallOwner {
       return;
     }
     const max = this.control.maxMetadataBytes;
-    if (max > 0) {
+    if (max > 0 && !metadata.within(max)) {
       const size = metadata.byteSize();
-      if (size > max) {
-        this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
-        return;
-      }
+      this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
+      return;
     }
     if (!this.control.admit(this)) return;
     // Client- and bidi-streaming handlers start here, inside the scope; unary and
     // server-streaming ones on half-close (entering the scope costs, so only where needed, and
     // only once something in the process reads it: see incoming-call-scope.ts).
     const scope = activeIncomingCallScope();
-    if (scope !== undefined && (this.route === undefined || this.route.descriptor.requestStream)) {
+    if (scope !== undefined && this.requestStream) {
       scope.run(this, forwardMetadata, this.listener!, metadata);
     } else this.listener!.onReceiveMetadata(metadata);
   }
@@ -238,8 +255,7 @@ export class CallControl {
 
   /** Starts a call of `route` that the transport accepted (or refused with `refusal`). */
   open(call: TransportCall, route: MethodRoute, refusal: { code: number; details: string } | undefined): void {
-    const { requestStream, responseStream } = route.descriptor;
-    new CallRecord(call, this, requestStream || responseStream, responseStream, requestStream, route).start(refusal);
+    new CallRecord(call, this, route).start(refusal);
   }
 
   /** Number of calls currently running, `[single-response, streaming-response]`. */

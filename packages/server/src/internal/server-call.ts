@@ -20,14 +20,14 @@ import type { CallRecord } from "./call-control.js";
 
 /**
  * What runs a call once its request is in: the built-in steps, the middleware, the handler. It
- * ends the call with `respond`/`finish` or `fail`, and its promise never rejects.
+ * ends the call with `respond`/`finish` or `fail`, and never throws.
  */
 export interface MethodRoute {
   readonly descriptor: MethodDescriptor;
   /** Unary and client-streaming. */
-  unary?(call: ServerCall, request: unknown): Promise<void>;
+  unary?(call: ServerCall, request: unknown): void;
   /** Server-streaming and bidi: writes every response with `call.write`. */
-  stream?(call: ServerCall, request: unknown): Promise<void>;
+  stream?(call: ServerCall, request: unknown): void;
   /** Logger behind `context.log`. */
   readonly logger: Logger;
 }
@@ -38,7 +38,6 @@ const WRITE_HIGH_WATER_MARK = 16;
 const READ_AHEAD = 16;
 
 const OK_STATUS_DETAILS = "OK";
-const noop = (): void => {};
 
 /** Request metadata → nice-grpc metadata (what nice-grpc's createCallContext does). */
 function toNiceMetadata(request: RequestMetadata): Metadata {
@@ -140,8 +139,7 @@ const headerDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     if (this.responseHeader === undefined) {
       this.responseHeader = new LazyMetadata(undefined);
-      this.responseHeader.initial = this.pendingHeader;
-      this.pendingHeader = undefined;
+      if (this.echoKey !== undefined) this.responseHeader.initial = [[this.echoKey, this.echoValue!]];
     }
     return this.responseHeader;
   },
@@ -179,8 +177,9 @@ export class ServerCall implements CallListener {
   grpcMetadata: RequestMetadata | undefined = undefined;
   requestMetadata: LazyMetadata | undefined = undefined;
   responseHeader: LazyMetadata | undefined = undefined;
-  /** Header entries set before anything read `header` (the request id). */
-  pendingHeader: [string, string][] | undefined = undefined;
+  /** The request id entry of the response header, until something reads `header` (an entry then). */
+  echoKey: string | undefined = undefined;
+  echoValue: string | undefined = undefined;
   responseTrailer: LazyMetadata | undefined = undefined;
   sendHeaderFn: (() => void) | undefined = undefined;
   private headerSent = false;
@@ -208,12 +207,15 @@ export class ServerCall implements CallListener {
     Object.defineProperty(this, "log", logDescriptor);
   }
 
-  /** Sets a response header entry without building the nice-grpc header. */
-  setHeader(key: string, value: string): void {
+  /** Sends `requestId` back in the response header under `key`, without building the nice-grpc header. */
+  echoRequestId(key: string): void {
     const header = this.responseHeader;
-    if (header === undefined) (this.pendingHeader ??= []).push([key, value]);
-    else if (header.built) header.set(key, value);
-    else (header.initial ??= []).push([key, value]);
+    const id = this.requestId;
+    if (header === undefined) {
+      this.echoKey = key;
+      this.echoValue = id;
+    } else if (header.built) header.set(key, id);
+    else (header.initial ??= []).push([key, id]);
   }
 
   /**
@@ -249,7 +251,8 @@ export class ServerCall implements CallListener {
     this.headerSent = true;
     const header = this.responseHeader;
     if (header?.built) return isEmpty(header) ? null : header;
-    const entries = header === undefined ? this.pendingHeader : header.initial;
+    if (header === undefined) return this.echoKey === undefined ? null : [[this.echoKey, [this.echoValue!]]];
+    const entries = header.initial;
     return entries === undefined ? null : entries.map(([key, value]) => [key, [value]] as [string, string[]]);
   }
 
@@ -284,6 +287,8 @@ export class ServerCall implements CallListener {
   // ---- transport listener: the call's events, forwarded by CallRecord inside the call scope ----
 
   onReceiveMetadata(metadata: RequestMetadata): void {
+    // A stream may stay open for long: it keeps its metadata, not all the request's headers.
+    if (this.route.descriptor.responseStream) metadata.compact();
     this.grpcMetadata = metadata;
     if (this.route.descriptor.requestStream) {
       // Client-streaming and bidi handlers start with the metadata, as in grpc-js and grpc-go.
@@ -347,18 +352,15 @@ export class ServerCall implements CallListener {
     if (this.started) return;
     this.started = true;
     // The route ends the call itself (respond, finish or fail) and never rejects.
-    if (this.route.descriptor.responseStream) void this.route.stream!(this, request);
-    else void this.route.unary!(this, request);
+    if (this.route.descriptor.responseStream) this.route.stream!(this, request);
+    else this.route.unary!(this, request);
   }
 
   /** Sends the single response of a unary or client-streaming call. */
   respond(response: unknown): void {
     this.call.settle();
     this.flushHeader();
-    // The transport keeps the stream's order: the trailers follow the message without waiting
-    // for it to be flushed, so both usually leave in one write.
-    this.call.sendMessage(response, noop);
-    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
+    this.call.sendResponse(response, { code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
   }
 
   /** Ends a server-streaming or bidi call with OK after its last message. */

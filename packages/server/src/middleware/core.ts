@@ -5,7 +5,6 @@
  * steps run on every call. In order:
  *   requestContext → tracing → observe → errors → requireDeadline → auth → rateLimit → (the rest)
  */
-import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { context as otelContext, ProxyTracerProvider, type Span, trace } from "@opentelemetry/api";
 import { isAbortError } from "abort-controller-x";
@@ -15,12 +14,14 @@ import type { Level, Logger } from "pino";
 import { CallLog, quote } from "../internal/call-log.js";
 import { encodeStatusDetails } from "../internal/error-details.js";
 import type { ServerMetrics } from "../internal/metrics.js";
+import { newRequestId } from "../internal/request-id.js";
 import type { MethodRoute, ServerCall } from "../internal/server-call.js";
 import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
 import { statusNames } from "../internal/status-names.js";
 import type { CallProtocol } from "../transport/web/call-io.js";
 import type { AuthCheck } from "./auth.js";
 import type { RateLimitCheck } from "./rate-limit.js";
+import { type StreamEnd, StreamRun } from "./stream-run.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 export const INTERNAL_MESSAGE = "Internal server error";
@@ -36,17 +37,6 @@ const noopProvider = new ProxyTracerProvider().getDelegate();
 
 /** The call context the built-in steps work on (see internal/server-call.ts). */
 export type InternalCallContext = ServerCall;
-
-/**
- * A random UUID as one flat string. Node builds `randomUUID()` by concatenating hex pairs: a tree of
- * about twenty V8 cons-strings (~650 bytes) that a call keeps for its whole life; reading a
- * character flattens it in place.
- */
-function newRequestId(): string {
-  const id = randomUUID();
-  id.charCodeAt(0);
-  return id;
-}
 
 /** Level of the one log line per call, by status code (as in grpc-go's logging interceptor). */
 const levelByCode: readonly Level[] = statusNames.map((_, code) => {
@@ -191,7 +181,7 @@ export function core(options: CoreOptions): Core {
     const given = ctx.requestValue(REQUEST_ID_HEADER);
     const requestId = given !== undefined && VALID_REQUEST_ID.test(given) ? given : newRequestId();
     ctx.requestId = requestId;
-    ctx.setHeader(REQUEST_ID_HEADER, requestId);
+    ctx.echoRequestId(REQUEST_ID_HEADER);
   }
 
   // ---- requireDeadline ----
@@ -327,27 +317,30 @@ export function core(options: CoreOptions): Core {
     return {
       descriptor,
       logger,
-      async unary(ctx, request) {
+      unary(ctx, request) {
         requestContext(ctx);
         const start = performance.now();
         m.stats?.start();
         let span: Span | undefined;
-        let response: unknown;
-        let thrown: unknown;
-        let failed = false;
+        let result: unknown;
         try {
           const traced = startSpan(m, ctx);
           if (traced !== undefined) {
             span = traced.span;
-            response = await otelContext.with(traced.context, inner, undefined, ctx, request, span);
+            result = otelContext.with(traced.context, inner, undefined, ctx, request, span);
           } else {
-            response = await inner(ctx, request, undefined);
+            result = inner(ctx, request, undefined);
           }
         } catch (err) {
-          thrown = err;
-          failed = true;
+          settle(m, ctx, start, span, true, err, undefined);
+          return;
         }
-        settle(m, ctx, start, span, failed, thrown, response);
+        // One reaction on the handler's promise rather than an async function awaiting it (its
+        // frame, its own promise and the await's closures, per call).
+        Promise.resolve(result).then(
+          (response) => settle(m, ctx, start, span, false, undefined, response),
+          (err: unknown) => settle(m, ctx, start, span, true, err, undefined),
+        );
       },
     };
   }
@@ -376,36 +369,39 @@ export function core(options: CoreOptions): Core {
       }
     }
 
+    /** A run ends: the errors step, the span, the log line and metrics, the status. */
+    const ending: StreamEnd = {
+      ended(run, failed, error) {
+        settle(m, run.call, run.start, run.span, failed, error, undefined);
+      },
+    };
+
     return {
       descriptor,
       logger,
-      async stream(ctx, request) {
+      stream(ctx, request) {
         requestContext(ctx);
-        const start = performance.now();
+        const run = new StreamRun(ctx, performance.now(), ending);
         m.stats?.start();
-        let span: Span | undefined;
-        let thrown: unknown;
-        let failed = false;
+        let admitting: Promise<void> | undefined;
         try {
           const traced = startSpan(m, ctx);
           if (traced !== undefined) {
-            span = traced.span;
-            await otelContext.with(traced.context, pump, undefined, ctx, request, span);
-          } else {
-            // pump() without a span, inlined: an open stream then waits in one async frame of
-            // ours instead of two (a few hundred bytes per idle stream).
-            const admitting = admit(ctx);
-            if (admitting !== undefined) await admitting;
-            for await (const response of next(request, ctx)) {
-              const wait = ctx.write(response);
-              if (wait !== undefined) await wait;
-            }
+            run.span = traced.span;
+            run.await(otelContext.with(traced.context, pump, undefined, ctx, request, traced.span));
+            return;
           }
+          admitting = admit(ctx);
         } catch (err) {
-          thrown = err;
-          failed = true;
+          run.fail(err);
+          return;
         }
-        settle(m, ctx, start, span, failed, thrown, undefined);
+        if (admitting === undefined) run.run(next, request);
+        else
+          admitting.then(
+            () => run.run(next, request),
+            (err: unknown) => run.fail(err),
+          );
       },
     };
   }

@@ -12,9 +12,12 @@ import { Code } from "./status.js";
 
 export abstract class CallReader implements MessageSink {
   protected listener: CallOwner | undefined = undefined;
-  private readonly decoder: MessageDecoder;
-  /** Decoded messages the reader has not asked for yet. */
-  private readonly queue: unknown[] = [];
+  /** Splits the request body into messages; dropped when the body ends (a stream may stay open long after). */
+  private decoder: MessageDecoder | undefined;
+  /** The body ended inside a message (kept when the decoder is dropped). */
+  private truncated = false;
+  /** Decoded messages the reader has not asked for yet (created when one has to wait). */
+  private queue: unknown[] | undefined = undefined;
   private readsWanted = 0;
   /** The input is paused because nobody wants its messages yet. */
   protected paused = false;
@@ -38,13 +41,17 @@ export abstract class CallReader implements MessageSink {
   /** End the call with an error found while reading. */
   abstract fail(code: number, details: string): void;
 
+  private get queued(): number {
+    return this.queue === undefined ? 0 : this.queue.length;
+  }
+
   /** The request body ended (or is ending) inside a message. */
   get partialMessage(): boolean {
-    return this.decoder.partial;
+    return this.decoder === undefined ? this.truncated : this.decoder.partial;
   }
 
   receive(chunk: Buffer): void {
-    if (this.statusSent) return; // the call is over; drain only
+    if (this.statusSent || this.decoder === undefined) return; // the call is over; drain only
     const error = this.decoder.push(chunk, this);
     if (error === undefined) return;
     if (error.kind === "too-large") {
@@ -66,11 +73,11 @@ export abstract class CallReader implements MessageSink {
       bytes = result.body;
     }
     const message = this.codec.deserialize(bytes);
-    if (this.readsWanted > 0 && this.queue.length === 0) {
+    if (this.readsWanted > 0 && this.queued === 0) {
       this.readsWanted--;
       this.listener!.onReceiveMessage(message);
     } else {
-      this.queue.push(message);
+      (this.queue ??= []).push(message);
     }
     if (this.readsWanted === 0 && !this.statusSent && !this.paused) {
       this.paused = true;
@@ -80,14 +87,18 @@ export abstract class CallReader implements MessageSink {
 
   receiveEnd(): void {
     this.inputEnded = true;
-    if (this.readsWanted > 0 && this.queue.length === 0) this.halfClose();
+    if (this.decoder !== undefined) {
+      this.truncated = this.decoder.partial;
+      this.decoder = undefined;
+    }
+    if (this.readsWanted > 0 && this.queued === 0) this.halfClose();
   }
 
   /** The reader wants one more message (or the half-close). */
   startRead(): void {
     if (this.statusSent) return;
-    if (this.queue.length > 0) {
-      this.listener!.onReceiveMessage(this.queue.shift());
+    if (this.queued > 0) {
+      this.listener!.onReceiveMessage(this.queue!.shift());
       return;
     }
     if (this.inputEnded) {

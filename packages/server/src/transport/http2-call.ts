@@ -12,7 +12,7 @@ import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Ser
 import { CallReader } from "./call-reader.js";
 import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding } from "./compression.js";
 import { encodeMessage } from "./framing.js";
-import { addMetadataHeaders, RequestMetadata } from "./metadata.js";
+import { addMetadataHeaders, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 import type { SessionState } from "./session.js";
 import { Code, setStatus } from "./status.js";
 import type { CallProtocol } from "./web/call-io.js";
@@ -63,6 +63,8 @@ export interface TransportCall {
   sendMetadata(metadata: MetadataEntries | null): void;
   sendMessage(message: unknown, done: () => void): void;
   sendStatus(status: CallStatus, header?: MetadataEntries | null): void;
+  /** The single response of a unary or client-streaming call, then `status`: `sendMessage` and `sendStatus` in one. */
+  sendResponse(message: unknown, status: CallStatus): void;
 }
 
 /** How to turn bytes into messages and back, for one method. */
@@ -109,6 +111,13 @@ function callEncoding(requested: string, accept: string | string[] | undefined):
   return responseEncoding(typeof accept === "string" ? accept : accept?.join(","), wanted);
 }
 
+/** The trailers that carry `status`. */
+function statusTrailers(status: CallStatus): OutgoingHttpHeaders {
+  const trailers = setStatus({}, status.code, status.details);
+  if (status.metadata !== null) addMetadataHeaders(trailers, status.metadata);
+  return trailers;
+}
+
 function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
 }
@@ -119,10 +128,16 @@ export class Http2Call extends CallReader implements TransportCall {
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private sendEncoding: Encoding;
+  /** The request metadata until `start` hands it over (the call keeps no reference to Node's header object). */
+  private metadata: RequestMetadata | undefined;
+  /** The client's `grpc-accept-encoding`, for a compression the handler asks for. */
+  private readonly acceptEncoding: string | string[] | undefined;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
-    private readonly headers: IncomingHttpHeaders,
+    headers: IncomingHttpHeaders,
+    /** The same headers as Node's raw list (`[name, value, …]`). */
+    rawHeaders: readonly string[],
     codec: MethodCodec,
     limits: CallLimits,
     private readonly session: SessionState,
@@ -133,6 +148,8 @@ export class Http2Call extends CallReader implements TransportCall {
   ) {
     super(codec, limits, requestEncoding);
     this.sendEncoding = sendEncoding;
+    this.metadata = new RequestMetadata(headers, rawHeaderListBytes(rawHeaders));
+    this.acceptEncoding = headers["grpc-accept-encoding"];
     (stream as CallStream)[CALL] = this;
     session.streamOpened();
   }
@@ -140,6 +157,8 @@ export class Http2Call extends CallReader implements TransportCall {
   /** Starts the call: the listener gets the metadata now, messages as it reads them. */
   start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void {
     this.listener = listener;
+    const own = this.metadata!;
+    this.metadata = undefined;
     const stream = this.stream;
     stream.on("close", onClose);
     stream.on("error", onError);
@@ -155,7 +174,7 @@ export class Http2Call extends CallReader implements TransportCall {
     }
     stream.on("data", onData);
     stream.on("end", onEnd);
-    listener.onReceiveMetadata(metadata ?? new RequestMetadata(this.headers));
+    listener.onReceiveMetadata(metadata ?? own);
   }
 
   // ---- facts the runtime asks about ----
@@ -198,7 +217,7 @@ export class Http2Call extends CallReader implements TransportCall {
     if (metadata !== null) {
       const requested = addMetadataHeaders(headers, metadata);
       // The handler chose this call's compression; used only if the client accepts it.
-      if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.headers["grpc-accept-encoding"]);
+      if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.acceptEncoding);
     }
     if (this.sendEncoding !== "identity") headers["grpc-encoding"] = this.sendEncoding;
     return headers;
@@ -217,10 +236,38 @@ export class Http2Call extends CallReader implements TransportCall {
 
   /** Writes one response message; `done` runs once it is flushed (or the call is over). */
   sendMessage(message: unknown, done: () => void): void {
-    if (this.statusSent || !this.writable()) {
+    const frame = this.statusSent || !this.writable() ? undefined : this.frame(message);
+    if (frame === undefined) {
       done();
       return;
     }
+    this.stream.write(frame, done);
+  }
+
+  /**
+   * The response of a single-response call and its status: the message goes out with the end of
+   * the stream (one `end(frame)`, as a bare HTTP/2 server answers), the trailers right after it.
+   */
+  sendResponse(message: unknown, status: CallStatus): void {
+    if (this.statusSent) return;
+    const frame = this.writable() ? this.frame(message) : undefined;
+    if (frame === undefined) {
+      // Not writable, or the message could not be sent (the call has then been failed).
+      this.sendStatus(status);
+      return;
+    }
+    this.statusSent = true;
+    this.clearTimer();
+    this.stopReading();
+    this.trailers = statusTrailers(status);
+    this.stream.end(frame);
+  }
+
+  /**
+   * One response message as its frame, with the response headers sent first if they were not;
+   * `undefined` when it cannot be sent (the call has then been failed).
+   */
+  private frame(message: unknown): Uint8Array | undefined {
     let frame: Uint8Array | undefined;
     if (this.sendEncoding === "identity" && this.codec.frame !== undefined) frame = this.encodeFramedResponse(message, this.codec.frame);
     else {
@@ -228,13 +275,10 @@ export class Http2Call extends CallReader implements TransportCall {
       if (body !== undefined)
         frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
     }
-    if (frame === undefined) {
-      done();
-      return;
-    }
+    if (frame === undefined) return undefined;
     if (!this.headersSent) this.sendMetadata(null);
     this.session.pingStrikes = 0; // like grpc-go: sending data makes the client's pings legitimate
-    this.stream.write(frame, done);
+    return frame;
   }
 
   /**
@@ -262,10 +306,7 @@ export class Http2Call extends CallReader implements TransportCall {
       this.stream.respond(headers, { endStream: true });
       return;
     }
-    const trailers: OutgoingHttpHeaders = {};
-    setStatus(trailers, status.code, status.details);
-    if (status.metadata !== null) addMetadataHeaders(trailers, status.metadata);
-    this.trailers = trailers;
+    this.trailers = statusTrailers(status);
     this.stream.end();
   }
 

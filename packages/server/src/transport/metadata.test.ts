@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addMetadataHeaders, headerListBytes, RequestMetadata } from "./metadata.js";
+import { addMetadataHeaders, headerListBytes, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 
 describe("RequestMetadata.fromHeaders", () => {
   it("keeps custom metadata, decodes -bin values and hides protocol headers", () => {
@@ -20,6 +20,18 @@ describe("RequestMetadata.fromHeaders", () => {
     expect(metadata.get("trace-bin")).toEqual([Buffer.from([1, 2, 3]), Buffer.from([4, 5])]);
     expect(metadata.get("missing")).toEqual([]);
     expect(metadata.getMap()["x-tenant"]).toBe("acme");
+  });
+
+  it("reads the same after compact()", () => {
+    const headers = { ":path": "/a.B/C", te: "trailers", "x-tenant": "acme", "x-a": ["1", "2"], "trace-bin": "AQID" } as never;
+    const metadata = RequestMetadata.fromHeaders(headers);
+    const size = metadata.byteSize();
+    metadata.compact();
+    expect([...metadata.entries.keys()].sort()).toEqual(["trace-bin", "x-a", "x-tenant"]);
+    expect(metadata.get("x-a")).toEqual(["1", "2"]);
+    expect(metadata.get("te")).toEqual([]);
+    expect(metadata.get("trace-bin")).toEqual([Buffer.from([1, 2, 3])]);
+    expect(metadata.byteSize()).toBe(size);
   });
 
   it("keeps every value of a repeated header", () => {
@@ -69,6 +81,18 @@ describe("addMetadataHeaders", () => {
     );
     expect(headers).toEqual({ "x-ok": "fine" });
     expect(dropped).toEqual(["grpc-status", "bad key", "x-newline"]);
+  });
+});
+
+describe("rawHeaderListBytes and within", () => {
+  it("bounds the metadata's size by the whole raw list, and counts exactly only above it", () => {
+    const raw = [":path", "/a.B/C", "te", "trailers", "x-id", "7"];
+    expect(rawHeaderListBytes(raw)).toBe(5 + 6 + 32 + (2 + 8 + 32) + (4 + 1 + 32));
+    const metadata = new RequestMetadata({ ":path": "/a.B/C", te: "trailers", "x-id": "7" }, rawHeaderListBytes(raw));
+    expect(metadata.byteSize()).toBe(4 + 1 + 32);
+    expect(metadata.within(37)).toBe(true);
+    expect(metadata.within(36)).toBe(false);
+    expect(metadata.within(rawHeaderListBytes(raw))).toBe(true);
   });
 });
 

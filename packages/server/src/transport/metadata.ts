@@ -70,14 +70,40 @@ function values(key: string, raw: string | string[]): MetadataValue[] {
  * Request metadata, read from Node's header object on demand: a lookup reads one header, and
  * the full map (every value of every key, in arrival order) is built only when something lists it.
  */
+/** The headers of every compacted request without metadata (never written to). */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
+
 export class RequestMetadata {
   private map: Map<string, MetadataValue[]> | undefined = undefined;
 
-  constructor(private readonly headers: IncomingHttpHeaders = {}) {}
+  constructor(
+    private headers: IncomingHttpHeaders = {},
+    /** An upper bound of `byteSize()`, from the raw header list (`Infinity`: not known). */
+    private readonly sizeBound = Infinity,
+  ) {}
 
   /** Metadata of a request, from Node's header object. */
   static fromHeaders(headers: IncomingHttpHeaders): RequestMetadata {
     return new RequestMetadata(headers);
+  }
+
+  /**
+   * Keeps only the metadata entries of the headers, not Node's whole header object (pseudo-headers
+   * and reserved headers in a dictionary-mode object of about 450 bytes): for a call that may stay
+   * open for long. A request with a `__proto__` header (which a plain object cannot hold as an own
+   * key) keeps Node's object.
+   */
+  compact(): void {
+    const kept: IncomingHttpHeaders = {};
+    let any = false;
+    for (const key in this.headers) {
+      const raw = this.headers[key];
+      if (raw === undefined || !isMetadataKey(key)) continue;
+      if (key === "__proto__") return;
+      kept[key] = raw;
+      any = true;
+    }
+    this.headers = any ? kept : NO_HEADERS;
   }
 
   /** Every key with its values. */
@@ -106,6 +132,11 @@ export class RequestMetadata {
     return out;
   }
 
+  /** Whether `byteSize()` is at most `max`; counted only when the raw header list is larger. */
+  within(max: number): boolean {
+    return this.sizeBound <= max || this.byteSize() <= max;
+  }
+
   /**
    * Size of the metadata as HTTP/2 counts it (name + value + 32 per entry; `-bin` values as
    * sent, base64), without building the map.
@@ -126,6 +157,17 @@ export class RequestMetadata {
  * Size of request headers as HTTP/2 counts them (RFC 9113 §6.5.2): name + value + 32 per field,
  * pseudo-headers included.
  */
+/**
+ * Size of a raw header list (`[name, value, name, value, …]`, as Node's 'stream' event gives it) as
+ * HTTP/2 counts it: a bound of the metadata's size found without walking Node's header object (a
+ * dictionary-mode object, slow to enumerate).
+ */
+export function rawHeaderListBytes(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) n += raw[i]!.length + (i % 2 === 0 ? 32 : 0);
+  return n;
+}
+
 export function headerListBytes(headers: IncomingHttpHeaders): number {
   let n = 0;
   for (const key in headers) {

@@ -166,7 +166,9 @@ export class Http2Transport {
       if (unpaired !== undefined) unpaired.socket = socket;
       unpaired = undefined;
     });
-    http2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.onStream(stream, headers));
+    http2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) =>
+      this.onStream(stream, headers, rawHeaders),
+    );
     const http1 = this.createHttp1Server();
 
     const tls = this.options.tls;
@@ -263,7 +265,7 @@ export class Http2Transport {
     else notFound(res as unknown as HttpResponse, `nothing is served at ${req.url ?? "/"} over HTTP/1.1: this is a gRPC server`);
   }
 
-  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
     const method = headers[":method"];
     const contentType = headers["content-type"];
     if (method !== "POST" || contentType === undefined || !isGrpcContentType(contentType)) {
@@ -284,7 +286,7 @@ export class Http2Transport {
     const { deadlineMs, encoding, refusal } = admit(headers);
     const acceptEncoding = headers["grpc-accept-encoding"];
     const send = responseEncoding(typeof acceptEncoding === "string" ? acceptEncoding : undefined, this.compression);
-    const call = new Http2Call(stream, headers, route.codec, this.options.limits, state, deadlineMs, encoding, send);
+    const call = new Http2Call(stream, headers, rawHeaders, route.codec, this.options.limits, state, deadlineMs, encoding, send);
     route.attach(call, refusal);
   }
 

@@ -16,6 +16,8 @@ import { RequestMetadata } from "../metadata.js";
 import { Code } from "../status.js";
 import type { CallBodyListener, CallIO, CallProtocol } from "./call-io.js";
 
+const noop = (): void => {};
+
 function onDeadline(call: WebTransportCall): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
 }
@@ -120,6 +122,11 @@ export class WebTransportCall extends CallReader implements TransportCall, CallB
     // Responses are not compressed: gRPC-Web clients do not ask for it (browsers compress HTTP).
     if (this.io.writeMessage(encodeMessage(body))) process.nextTick(done);
     else this.io.onDrain(done);
+  }
+
+  sendResponse(message: unknown, status: CallStatus): void {
+    this.sendMessage(message, noop);
+    this.sendStatus(status);
   }
 
   sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
