@@ -332,6 +332,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that closes the pipe early (`users list | head -1`) ends the command quietly, as Unix
+// tools do, instead of an unhandled EPIPE with a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const telemetry = startTelemetry("users-cli");
 process.exitCode = await main(process.argv.slice(2));
 await telemetry?.shutdown();

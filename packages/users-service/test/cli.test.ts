@@ -29,6 +29,20 @@ async function users(t: TestService, ...args: string[]): Promise<{ code: number;
 }
 
 describe("users CLI", () => {
+  it("ends quietly, status 0, when its reader closed the pipe (| head, | true)", async () => {
+    const t = await start();
+    expect((await users(t, "create", "--name", "Piped", "--email", "piped@example.org")).code).toBe(0);
+    // `true` exits at once, so the command's first write after its call meets a closed pipe.
+    const piped = await run("bash", ["-c", `set -o pipefail; "${process.execPath}" "${cliJs}" --target ${t.target} list | true`], {
+      timeout: 15_000,
+    }).then(
+      ({ stderr }) => ({ code: 0, stderr }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(piped.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(piped.code).toBe(0);
+  });
+
   it("create, get, update, list and delete, readable and --json, exit status 0", async () => {
     const t = await start();
     const created = await users(
