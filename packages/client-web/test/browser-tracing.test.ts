@@ -4,8 +4,7 @@
 // does) gets `traceparent` on every call of @org/client-web without passing the client anything,
 // because the client calls the page's `fetch` when it makes a call. A page without an SDK sends none.
 // The page is bundled by esbuild and served by the same @org/server that answers its calls.
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { UsersServiceDefinition } from "@org/api/org/users/v1";
 import { startTestServer, type TestServer } from "@org/testing";
@@ -37,15 +36,13 @@ window.callUsers = async (withSdk) => {
 };
 `;
 
+/** Debian's Chromium on PATH, as scripts/provision-peers.mjs leaves it. */
 function chromiumPath(): string {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, "chromium");
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
+  try {
+    return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("chromium is not on PATH: run `node scripts/provision-peers.mjs` (apt-get install chromium)");
   }
-  throw new Error("chromium is not on PATH: run `node scripts/provision-peers.mjs` (apt-get install chromium)");
 }
 
 let browser: Browser;
