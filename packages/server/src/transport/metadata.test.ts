@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addMetadataHeaders, headerListBytes, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
+import { addMetadataHeaders, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 
 describe("RequestMetadata.fromHeaders", () => {
   it("keeps custom metadata, decodes -bin values and hides protocol headers", () => {
@@ -93,11 +93,5 @@ describe("rawHeaderListBytes and within", () => {
     expect(metadata.within(37)).toBe(true);
     expect(metadata.within(36)).toBe(false);
     expect(metadata.within(rawHeaderListBytes(raw))).toBe(true);
-  });
-});
-
-describe("headerListBytes", () => {
-  it("counts name + value + 32 per field", () => {
-    expect(headerListBytes({ ab: "cde", x: ["1", "22"] } as never)).toBe(2 + 3 + 32 + (1 + 1 + 32) + (1 + 2 + 32));
   });
 });

@@ -154,10 +154,6 @@ export class RequestMetadata {
 }
 
 /**
- * Size of request headers as HTTP/2 counts them (RFC 9113 §6.5.2): name + value + 32 per field,
- * pseudo-headers included.
- */
-/**
  * Size of a raw header list (`[name, value, name, value, …]`, as Node's 'stream' event gives it) as
  * HTTP/2 counts it: a bound of the metadata's size found without walking Node's header object (a
  * dictionary-mode object, slow to enumerate).
@@ -165,17 +161,6 @@ export class RequestMetadata {
 export function rawHeaderListBytes(raw: readonly string[]): number {
   let n = 0;
   for (let i = 0; i < raw.length; i++) n += raw[i]!.length + (i % 2 === 0 ? 32 : 0);
-  return n;
-}
-
-export function headerListBytes(headers: IncomingHttpHeaders): number {
-  let n = 0;
-  for (const key in headers) {
-    const value = headers[key];
-    if (value === undefined) continue;
-    if (typeof value === "string") n += key.length + value.length + 32;
-    else for (const v of value) n += key.length + v.length + 32;
-  }
   return n;
 }
 
