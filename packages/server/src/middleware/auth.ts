@@ -198,11 +198,12 @@ export function authStep(options: AuthOptions): { forMethod(path: string): AuthC
     );
   }
 
-  async function verifyThenAuthorize(context: InternalCallContext, token: string, method: MethodInfo): Promise<void> {
+  /** Verifies `token` (from the authorization header `header`), caching the result under the header. */
+  async function verifyThenAuthorize(context: InternalCallContext, header: string, token: string, method: MethodInfo): Promise<void> {
     const verified = await verify(token, method);
     if (cacheSize > 0 && verified.expiresAtMs > Date.now()) {
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-      cache.set(token, verified);
+      cache.set(header, verified);
     }
     context.principal = verified.principal;
     await authorized(verified.principal, method);
@@ -218,15 +219,18 @@ export function authStep(options: AuthOptions): { forMethod(path: string): AuthC
           if (options.optional) return;
           throw new ServerError(Status.UNAUTHENTICATED, "missing bearer token: send `authorization: Bearer <token>`");
         }
+        // The cache is keyed by the whole header value: a client sends the same one on every call,
+        // so a hit needs no parsing (the header was parsed and its token verified when it was cached).
+        const verified = cache.get(header);
+        if (verified !== undefined && verified.expiresAtMs > Date.now()) {
+          context.principal = verified.principal;
+          return authorized(verified.principal, method);
+        }
         const match = BEARER.exec(header);
         if (match === null) {
           throw new ServerError(Status.UNAUTHENTICATED, "malformed authorization header: expected `Bearer <token>`");
         }
-        const token = match[1]!;
-        const verified = cache.get(token);
-        if (verified === undefined || verified.expiresAtMs <= Date.now()) return verifyThenAuthorize(context, token, method);
-        context.principal = verified.principal;
-        return authorized(verified.principal, method);
+        return verifyThenAuthorize(context, header, match[1]!, method);
       };
     },
   };
