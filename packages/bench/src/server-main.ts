@@ -28,6 +28,8 @@ async function loader(id: ServerConfigId): Promise<StartServer> {
     }
     case "http2-bare":
       return (await import("./servers/http2-bare.js")).startHttp2Bare;
+    case "http2-bare-defaults":
+      return (await import("./servers/http2-bare-defaults.js")).startHttp2BareDefaults;
     case "org-server-web": // the same server; the load generator speaks gRPC-Web to it
       return (await import("./servers/org-server.js")).startOrgServer;
     case "connect-node":

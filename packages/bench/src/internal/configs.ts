@@ -9,6 +9,7 @@ export const SERVER_CONFIGS = {
   "org-server-all": "@org/server, every middleware on",
   "connect-node": "@connectrpc/connect-node (gRPC)",
   "http2-bare": "bare node:http2 doing the same GetUser work (the limit)",
+  "http2-bare-defaults": "bare node:http2 + the defaults' per-call work by hand (their floor)",
   "org-server-web": "@org/server defaults, gRPC-Web unary",
 } as const;
 

@@ -5,7 +5,13 @@
 // cancels, for the floor of the idle-stream memory suite.
 // Every other path gets a trailers-only UNIMPLEMENTED, a non-gRPC content-type HTTP 415. Only
 // the 'stream' event is used (no compatibility request objects).
-import { createServer, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from "node:http2";
 import type { AddressInfo } from "node:net";
 import { GetUserRequest, GetUserResponse } from "@org/api/org/users/v1";
 import { unaryResponse } from "../internal/fixtures.js";
@@ -25,7 +31,21 @@ function trailersOnly(stream: ServerHttp2Stream, status: string, message: string
   );
 }
 
-function getUser(stream: ServerHttp2Stream, counters: WorkCounters): void {
+/**
+ * Work added around each GetUser answer (http2-bare-defaults.ts): the response headers and
+ * trailers to send, and what to do once the answer is written.
+ */
+export interface CallWork {
+  start(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): WorkedCall;
+}
+export interface WorkedCall {
+  responseHeaders(): OutgoingHttpHeaders;
+  trailers(): OutgoingHttpHeaders;
+  /** The response and its trailers are queued. */
+  answered(): void;
+}
+
+function getUser(stream: ServerHttp2Stream, counters: WorkCounters, call: WorkedCall | undefined): void {
   const chunks: Buffer[] = [];
   stream.on("data", (chunk: Buffer) => chunks.push(chunk));
   stream.on("error", () => {}); // a reset stream is the client's business
@@ -48,9 +68,16 @@ function getUser(stream: ServerHttp2Stream, counters: WorkCounters): void {
     }
     if (isExpectedUnaryRequest(request.id)) counters.unaryOk++;
     else counters.unaryBadRequest++;
-    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+    if (call === undefined) {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(frameGrpcMessage(GetUserResponse.encode(unaryResponse).finish()));
+      return;
+    }
+    stream.respond(call.responseHeaders(), { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers(call.trailers()));
     stream.end(frameGrpcMessage(GetUserResponse.encode(unaryResponse).finish()));
+    call.answered();
   });
 }
 
@@ -63,7 +90,7 @@ function watchUsers(stream: ServerHttp2Stream, counters: WorkCounters): void {
   stream.once("close", () => counters.openWatches--);
 }
 
-export async function startHttp2Bare(counters: WorkCounters): Promise<RunningServer> {
+export async function startHttp2Bare(counters: WorkCounters, work?: CallWork): Promise<RunningServer> {
   const server = createServer();
   server.on("stream", (stream, headers) => {
     const contentType = String(headers["content-type"] ?? "");
@@ -71,7 +98,7 @@ export async function startHttp2Bare(counters: WorkCounters): Promise<RunningSer
       stream.respond({ ":status": 415 }, { endStream: true });
       return;
     }
-    if (headers[":path"] === GET_USER) getUser(stream, counters);
+    if (headers[":path"] === GET_USER) getUser(stream, counters, work?.start(stream, headers));
     else if (headers[":path"] === WATCH_USERS) watchUsers(stream, counters);
     else trailersOnly(stream, UNIMPLEMENTED, `${headers[":path"]} is not served here`);
   });

@@ -23,6 +23,7 @@ import { cpuDeltaUs, type ServerChild, sleep, startServerChild } from "./server-
 export const UNARY_SERVER_CONFIGS: ServerConfigId[] = [
   "grpc-js",
   "http2-bare",
+  "http2-bare-defaults",
   "nice-grpc",
   "nice-grpc-naive",
   "org-server",
