@@ -30,6 +30,8 @@ async function loader(id: ServerConfigId): Promise<StartServer> {
       return (await import("./servers/http2-bare.js")).startHttp2Bare;
     case "http2-bare-defaults":
       return (await import("./servers/http2-bare-defaults.js")).startHttp2BareDefaults;
+    case "http2-bare-all":
+      return (await import("./servers/http2-bare-defaults.js")).startHttp2BareAll;
     case "org-server-web": // the same server; the load generator speaks gRPC-Web to it
       return (await import("./servers/org-server.js")).startOrgServer;
     case "connect-node":

@@ -10,6 +10,7 @@ export const SERVER_CONFIGS = {
   "connect-node": "@connectrpc/connect-node (gRPC)",
   "http2-bare": "bare node:http2 doing the same GetUser work (the limit)",
   "http2-bare-defaults": "bare node:http2 + the defaults' per-call work by hand (their floor)",
+  "http2-bare-all": "bare node:http2 + every middleware's per-call work by hand (its floor)",
   "org-server-web": "@org/server defaults, gRPC-Web unary",
 } as const;
 

@@ -3,7 +3,8 @@ import { createChannel, createClient, Metadata } from "nice-grpc";
 import { afterEach, describe, expect, it } from "vitest";
 import { unaryRequest, unaryResponse } from "../internal/fixtures.js";
 import { newCounters } from "../internal/workload.js";
-import { startHttp2BareDefaults } from "./http2-bare-defaults.js";
+import { startHttp2BareAll, startHttp2BareDefaults } from "./http2-bare-defaults.js";
+import { benchToken } from "./org-server.js";
 import type { RunningServer } from "./running-server.js";
 
 const running: RunningServer[] = [];
@@ -51,5 +52,29 @@ describe("bare node:http2 + the defaults' per-call work (the floor of @org/serve
       msg: "grpc call",
     });
     expect(typeof lines[1]?.durationMs).toBe("number");
+  });
+
+  it("with every middleware's work: the principal from the bearer token, a span, its trace id in the line", async () => {
+    const chunks: string[] = [];
+    const server = await startHttp2BareAll(newCounters(), (chunk) => chunks.push(chunk));
+    const channel = createChannel(`127.0.0.1:${server.port}`);
+    try {
+      const client = createClient(UsersServiceDefinition, channel);
+      const metadata = Metadata({ authorization: `Bearer ${benchToken()}` });
+      for (let i = 0; i < 2; i++) expect(await client.getUser(unaryRequest, { metadata })).toEqual(unaryResponse);
+    } finally {
+      channel.close();
+      await server.close(); // flushes the lines and the SDK's span batch
+    }
+    const lines = chunks
+      .join("")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ principal: "bench-client", code: "OK" });
+    expect(lines[1]?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(lines[0]?.traceId).not.toBe(lines[1]?.traceId);
+    expect(server.exportedSpans?.()).toBe(2);
   });
 });

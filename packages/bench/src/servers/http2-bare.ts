@@ -41,6 +41,8 @@ export interface CallWork {
 export interface WorkedCall {
   responseHeaders(): OutgoingHttpHeaders;
   trailers(): OutgoingHttpHeaders;
+  /** Runs the handler's part of the call (encoding the answer and writing it), e.g. inside a span's context. */
+  run(answer: () => void): void;
   /** The response and its trailers are queued. */
   answered(): void;
 }
@@ -74,9 +76,11 @@ function getUser(stream: ServerHttp2Stream, counters: WorkCounters, call: Worked
       stream.end(frameGrpcMessage(GetUserResponse.encode(unaryResponse).finish()));
       return;
     }
-    stream.respond(call.responseHeaders(), { waitForTrailers: true });
-    stream.once("wantTrailers", () => stream.sendTrailers(call.trailers()));
-    stream.end(frameGrpcMessage(GetUserResponse.encode(unaryResponse).finish()));
+    call.run(() => {
+      stream.respond(call.responseHeaders(), { waitForTrailers: true });
+      stream.once("wantTrailers", () => stream.sendTrailers(call.trailers()));
+      stream.end(frameGrpcMessage(GetUserResponse.encode(unaryResponse).finish()));
+    });
     call.answered();
   });
 }

@@ -24,6 +24,7 @@ export const UNARY_SERVER_CONFIGS: ServerConfigId[] = [
   "grpc-js",
   "http2-bare",
   "http2-bare-defaults",
+  "http2-bare-all",
   "nice-grpc",
   "nice-grpc-naive",
   "org-server",
