@@ -429,8 +429,7 @@ export class ServerCall implements CallOwner, IncomingCallScope {
   acceptMetadata(metadata: RequestMetadata): void {
     const { requestStream, responseStream } = this.route.descriptor;
     // A stream may stay open for long: it keeps its metadata, not all the request's headers.
-    if (responseStream) metadata.compact();
-    this.grpcMetadata = metadata;
+    this.grpcMetadata = responseStream ? metadata.compacted() : metadata;
     if (requestStream) {
       // Client-streaming and bidi handlers start with the metadata, as in grpc-js and grpc-go.
       this.requests = new RequestStream(this.transport);
