@@ -112,7 +112,7 @@ const signalDescriptor: PropertyDescriptor = {
 const logDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     // A pino child costs a few µs: build it only for handlers that log.
-    const extras = this.more();
+    const extras = this.ensureExtras();
     return (extras.childLogger ??= this.route.logger.child({ requestId: this.requestId, method: this.path }));
   },
   enumerable: true,
@@ -124,14 +124,14 @@ const NO_METADATA = new LazyMetadata(new RequestMetadata());
 const metadataDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     if (this.grpcMetadata === undefined) return NO_METADATA; // before the request metadata arrived
-    const extras = this.more();
+    const extras = this.ensureExtras();
     return (extras.requestMetadata ??= new LazyMetadata(this.grpcMetadata));
   },
   enumerable: true,
 };
 const headerDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
-    const extras = this.more();
+    const extras = this.ensureExtras();
     if (extras.responseHeader === undefined) {
       extras.responseHeader = new LazyMetadata(undefined);
       if (this.echoKey !== undefined) extras.responseHeader.initial = [[this.echoKey, this.echoValue!]];
@@ -142,14 +142,14 @@ const headerDescriptor: PropertyDescriptor = {
 };
 const trailerDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
-    const extras = this.more();
+    const extras = this.ensureExtras();
     return (extras.responseTrailer ??= new LazyMetadata(undefined));
   },
   enumerable: true,
 };
 const sendHeaderDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
-    const extras = this.more();
+    const extras = this.ensureExtras();
     return (extras.sendHeader ??= () => this.flushHeader());
   },
   enumerable: true,
@@ -261,11 +261,11 @@ export class ServerCall implements CallOwner, IncomingCallScope {
     return this.extras?.internalError;
   }
   set internalError(error: unknown) {
-    this.more().internalError = error;
+    this.ensureExtras().internalError = error;
   }
 
   /** The fields few calls use, created now if needed. */
-  more(): CallExtras {
+  ensureExtras(): CallExtras {
     return (this.extras ??= new CallExtras());
   }
 
@@ -338,7 +338,7 @@ export class ServerCall implements CallOwner, IncomingCallScope {
     if (this.pendingWrites < WRITE_HIGH_WATER_MARK) return undefined;
     if (this.cancelled) return Promise.reject(new AbortError());
     return new Promise<void>((resolve, reject) => {
-      this.more().drainWaiter = { resolve, reject };
+      this.ensureExtras().drainWaiter = { resolve, reject };
     });
   }
 
@@ -387,7 +387,7 @@ export class ServerCall implements CallOwner, IncomingCallScope {
   /** Ends the call with `code` now; the handler's signal aborts. No-op once the call ended. */
   end(code: number, details: string): void {
     if ((this.flags & (ENDED | STATUS_SENT)) !== 0) return;
-    this.more().forcedCode = code;
+    this.ensureExtras().forcedCode = code;
     this.sendStatus({ code, details, metadata: null });
     // A call the built-in steps never saw (refused at the gate, or before its handler started)
     // would otherwise leave no log line and no count.
