@@ -30,7 +30,6 @@ import type { CallOwner, CallStatus, MetadataEntries, TransportCall } from "../t
 import { RequestMetadata } from "../transport/metadata.js";
 import type { CallProtocol } from "../transport/web/call-io.js";
 import type { CallControl } from "./call-control.js";
-import { abortSource, newSignalSource, type SignalSource, signalOf } from "./call-signal.js";
 import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { LazyMetadata } from "./lazy-metadata.js";
 import { MalformedRequest } from "./request-decoding.js";
@@ -188,7 +187,7 @@ export class ServerCall implements CallOwner, IncomingCallScope {
   /** Streaming responses: writes handed to the transport and not yet flushed. */
   private pendingWrites = 0;
   private written: (() => void) | undefined = undefined;
-  private signalSource: SignalSource | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
   private extras: CallExtras | undefined = undefined;
 
   constructor(
@@ -271,11 +270,11 @@ export class ServerCall implements CallOwner, IncomingCallScope {
 
   /** Aborts when the call ends before its handler finished (context.signal). */
   abortSignal(): AbortSignal {
-    if (this.signalSource === undefined) {
-      this.signalSource = newSignalSource();
-      if (this.cancelled) abortSource(this.signalSource);
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
     }
-    return signalOf(this.signalSource);
+    return this.controller.signal;
   }
 
   // ---- the context's helpers for the built-in steps ----
@@ -493,7 +492,7 @@ export class ServerCall implements CallOwner, IncomingCallScope {
     this.control.release(this);
     if ((this.flags & SETTLED) === 0) {
       this.flags |= CANCELLED;
-      if (this.signalSource !== undefined) abortSource(this.signalSource);
+      this.controller?.abort();
     }
     // A cancelled upload must not look complete to the handler: its iteration throws.
     this.requests?.abort();
