@@ -1,22 +1,39 @@
 /*
- * One call as @org/server runs it: the context its handler and middleware see (nice-grpc's
- * `CallContext` plus `OrgCallContext`) and the transport listener that feeds it, in one object.
+ * One call as @org/server runs it, in one object: the transport's listener, the gate in front of the
+ * handler, the incoming-call scope, and the context its handler and middleware see (nice-grpc's
+ * `CallContext` plus `OrgCallContext`). It takes the place of a handler layer of Node streams per
+ * call and of nice-grpc's (an AbortController, three event listeners, three Metadata objects of
+ * seven closures each and a chain of promises per call). Every open stream keeps one of these, so
+ * what it holds is counted in bytes:
+ *  - the signal, the nice-grpc form of the request metadata, the header, the trailer and
+ *    `sendHeader` are created only when something uses them;
+ *  - what few calls use lives in `CallExtras`, allocated on first use;
+ *  - the booleans share one `flags` field, and what follows from other fields is computed.
+ * Every context field is an own enumerable property, so that middleware spreading the context
+ * (`{ ...context, tenant }`) keeps them: the metadata fields are lazy Metadata objects, `signal` and
+ * `log` accessors (one shared descriptor each).
  *
- * It takes the place of a handler layer of Node streams per call and of nice-grpc's
- * (an AbortController, three event listeners, three Metadata objects of seven closures each and a
- * chain of promises per call): it talks to the intercepting call (`CallRecord`) directly, and
- * creates the signal, the nice-grpc form of the request metadata, the header and the trailer only
- * when something uses them. Every context field is an own enumerable property, so that middleware
- * spreading the context (`{ ...context, tenant }`) keeps them: the metadata fields are lazy
- * Metadata objects, `signal` and `log` accessors (one shared descriptor each).
+ * The gate keeps from the handler the requests it must never see: a deadline spent on arrival
+ * (DEADLINE_EXCEEDED), metadata over `maxMetadataBytes` (RESOURCE_EXHAUSTED), a message that did not
+ * decode (see request-decoding.ts), a request stream that ends inside a message, a unary request
+ * without exactly one (INVALID_ARGUMENT). The call is also the incoming-call scope (AsyncLocalStorage
+ * store) its handler runs in, so `@org/client` calls made inside a handler inherit its deadline and
+ * cancellation, and the handle that `CallControl` (call-control.ts) ends it with from the outside
+ * (server maximum deadline, shutdown, a transport refusal): sending a status ends the call, which
+ * aborts the handler's signal.
  */
 import { AbortError, isAbortError } from "abort-controller-x";
-import { Metadata, type MetadataValue, type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
+import { type Metadata, type MethodDescriptor, ServerError, Status } from "nice-grpc-common";
 import type { Logger } from "pino";
 import type { Principal } from "../context.js";
-import type { CallListener, MetadataEntries } from "../transport/http2-call.js";
+import type { CallOwner, CallStatus, MetadataEntries, TransportCall } from "../transport/http2-call.js";
 import { RequestMetadata } from "../transport/metadata.js";
-import type { CallRecord } from "./call-control.js";
+import type { CallProtocol } from "../transport/web/call-io.js";
+import type { CallControl } from "./call-control.js";
+import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
+import { LazyMetadata } from "./lazy-metadata.js";
+import { MalformedRequest } from "./request-decoding.js";
+import { RequestStream } from "./request-stream.js";
 
 /**
  * What runs a call once its request is in: the built-in steps, the middleware, the handler. It
@@ -34,17 +51,26 @@ export interface MethodRoute {
 
 /** Response messages queued in the transport before a streaming handler waits (as a Node Writable's 16). */
 const WRITE_HIGH_WATER_MARK = 16;
-/** Request messages read ahead for a request stream. */
-const READ_AHEAD = 16;
 
 const OK_STATUS_DETAILS = "OK";
+const TRUNCATED_MESSAGE = "malformed request: the request stream ended inside a message (truncated frame)";
+const MISSING_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got none";
+const EXTRA_MESSAGE = "malformed request: a unary or server-streaming call needs exactly one request message, got more";
 
-/** Request metadata → nice-grpc metadata (what nice-grpc's createCallContext does). */
-function toNiceMetadata(request: RequestMetadata): Metadata {
-  const metadata = Metadata();
-  for (const [key, values] of request.entries) metadata.set(key, values as string[] | Buffer[]);
-  return metadata;
-}
+// The call's booleans, bits of `flags`.
+/** The handler started: the built-in steps run (and log and count the call). */
+const STARTED = 1;
+/** The handler finished: the end of the call that follows is not a cancellation. */
+const SETTLED = 2;
+/** The call ended (by the client, a deadline or the server) while its handler was running. */
+const CANCELLED = 4;
+/** The transport reported the end of the call. */
+const ENDED = 8;
+/** A status was handed to the transport (by the handler or by `end`); nothing may be written after it. */
+const STATUS_SENT = 16;
+/** The request message of a single-request call arrived. */
+const GOT_MESSAGE = 32;
+const HEADER_SENT = 64;
 
 function isEmpty(metadata: Metadata): boolean {
   for (const _ of metadata) return false;
@@ -61,66 +87,32 @@ function errorStatus(path: string, error: unknown, trailer: Metadata | null) {
   return { code: Status.UNKNOWN, details: "Unknown server error occurred", metadata: trailer };
 }
 
-/**
- * A nice-grpc `Metadata` that builds the real one on first use: from the request's
- * metadata, or empty (plus `initial` entries) for the response header and trailer.
- */
-export class LazyMetadata implements Metadata {
-  private inner: Metadata | undefined = undefined;
-  /** Entries to put in an empty metadata when it is built. */
-  initial: [string, string][] | undefined = undefined;
-
-  constructor(private readonly source: RequestMetadata | undefined) {}
-
-  /** Whether anything has been read or written yet. */
-  get built(): boolean {
-    return this.inner !== undefined;
-  }
-
-  /** The real metadata, built now if needed. */
-  get real(): Metadata {
-    if (this.inner === undefined) {
-      this.inner = this.source !== undefined ? toNiceMetadata(this.source) : Metadata();
-      if (this.initial !== undefined) for (const [key, value] of this.initial) this.inner.set(key, value);
-    }
-    return this.inner;
-  }
-
-  set<Key extends string>(key: Key, value: MetadataValue<Key> | MetadataValue<Key>[]): Metadata {
-    this.real.set(key, value);
-    return this;
-  }
-  append<Key extends string>(key: Key, value: MetadataValue<Key>): Metadata {
-    this.real.append(key, value);
-    return this;
-  }
-  delete(key: string): void {
-    this.real.delete(key);
-  }
-  get<Key extends string>(key: Key): MetadataValue<Key> | undefined {
-    return this.real.get(key);
-  }
-  getAll<Key extends string>(key: Key): MetadataValue<Key>[] {
-    return this.real.getAll(key);
-  }
-  has(key: string): boolean {
-    return this.real.has(key);
-  }
-  [Symbol.iterator](): IterableIterator<[string, (string | Uint8Array)[]]> {
-    return this.real[Symbol.iterator]();
-  }
+/** What few calls use, allocated on first use: a call that uses none of it keeps one empty field. */
+class CallExtras {
+  /** Status the server ended the call with from the outside (shutdown, max deadline). */
+  forcedCode: number | undefined = undefined;
+  /** The original error behind an INTERNAL reply, for the call's log line. */
+  internalError: unknown = undefined;
+  childLogger: Logger | undefined = undefined;
+  requestMetadata: LazyMetadata | undefined = undefined;
+  responseHeader: LazyMetadata | undefined = undefined;
+  responseTrailer: LazyMetadata | undefined = undefined;
+  sendHeader: (() => void) | undefined = undefined;
+  /** A streaming handler waiting for the transport to flush its writes. */
+  drainWaiter: { resolve(): void; reject(err: unknown): void } | undefined = undefined;
 }
 
 const signalDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
-    return this.call.signal;
+    return this.abortSignal();
   },
   enumerable: true,
 };
 const logDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     // A pino child costs a few µs: build it only for handlers that log.
-    return (this.childLogger ??= this.route.logger.child({ requestId: this.requestId, method: this.path }));
+    const extras = this.ensureExtras();
+    return (extras.childLogger ??= this.route.logger.child({ requestId: this.requestId, method: this.path }));
   },
   enumerable: true,
 };
@@ -131,34 +123,45 @@ const NO_METADATA = new LazyMetadata(new RequestMetadata());
 const metadataDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
     if (this.grpcMetadata === undefined) return NO_METADATA; // before the request metadata arrived
-    return (this.requestMetadata ??= new LazyMetadata(this.grpcMetadata));
+    const extras = this.ensureExtras();
+    return (extras.requestMetadata ??= new LazyMetadata(this.grpcMetadata));
   },
   enumerable: true,
 };
 const headerDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
-    if (this.responseHeader === undefined) {
-      this.responseHeader = new LazyMetadata(undefined);
-      if (this.echoKey !== undefined) this.responseHeader.initial = [[this.echoKey, this.echoValue!]];
+    const extras = this.ensureExtras();
+    if (extras.responseHeader === undefined) {
+      extras.responseHeader = new LazyMetadata(undefined);
+      if (this.echoKey !== undefined) extras.responseHeader.initial = [[this.echoKey, this.echoValue!]];
     }
-    return this.responseHeader;
+    return extras.responseHeader;
   },
   enumerable: true,
 };
 const trailerDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
-    return (this.responseTrailer ??= new LazyMetadata(undefined));
+    const extras = this.ensureExtras();
+    return (extras.responseTrailer ??= new LazyMetadata(undefined));
   },
   enumerable: true,
 };
 const sendHeaderDescriptor: PropertyDescriptor = {
   get(this: ServerCall) {
-    return (this.sendHeaderFn ??= () => this.flushHeader());
+    const extras = this.ensureExtras();
+    return (extras.sendHeader ??= () => this.flushHeader());
   },
   enumerable: true,
 };
 
-export class ServerCall implements CallListener {
+function receiveMetadata(call: ServerCall, metadata: RequestMetadata): void {
+  call.acceptMetadata(metadata);
+}
+function receiveHalfClose(call: ServerCall): void {
+  call.acceptHalfClose();
+}
+
+export class ServerCall implements CallOwner, IncomingCallScope {
   // ---- CallContext ----
   declare readonly metadata: LazyMetadata;
   readonly peer: string;
@@ -172,33 +175,30 @@ export class ServerCall implements CallListener {
   declare readonly log: Logger;
   readonly deadline: Date | undefined;
   // ---- internal ----
-  readonly path: string;
-  childLogger: Logger | undefined = undefined;
+  readonly startedAt: number;
   grpcMetadata: RequestMetadata | undefined = undefined;
-  requestMetadata: LazyMetadata | undefined = undefined;
-  responseHeader: LazyMetadata | undefined = undefined;
   /** The request id entry of the response header, until something reads `header` (an entry then). */
   echoKey: string | undefined = undefined;
   echoValue: string | undefined = undefined;
-  responseTrailer: LazyMetadata | undefined = undefined;
-  sendHeaderFn: (() => void) | undefined = undefined;
-  private headerSent = false;
+  private flags = 0;
+  /** The request of a single-request call, from its message to the half-close. */
   private request: unknown = undefined;
-  private gotRequest = false;
-  private started = false;
+  private requests: RequestStream | undefined = undefined;
   /** Streaming responses: writes handed to the transport and not yet flushed. */
   private pendingWrites = 0;
-  private drainWaiter: { resolve(): void; reject(err: unknown): void } | undefined = undefined;
   private written: (() => void) | undefined = undefined;
-  private requests: RequestStream | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private extras: CallExtras | undefined = undefined;
 
   constructor(
-    readonly call: CallRecord,
+    private readonly transport: TransportCall,
+    private readonly control: CallControl,
     readonly route: MethodRoute,
   ) {
-    this.path = route.descriptor.path;
-    this.peer = call.getPeer();
-    this.deadline = call.deadline;
+    this.startedAt = Date.now();
+    this.peer = transport.getPeer();
+    const deadlineMs = this.deadlineMs;
+    this.deadline = deadlineMs === Infinity ? undefined : new Date(deadlineMs);
     Object.defineProperty(this, "metadata", metadataDescriptor);
     Object.defineProperty(this, "header", headerDescriptor);
     Object.defineProperty(this, "sendHeader", sendHeaderDescriptor);
@@ -207,9 +207,81 @@ export class ServerCall implements CallListener {
     Object.defineProperty(this, "log", logDescriptor);
   }
 
+  /** Hands the call to the transport, which delivers its request (or ends it with `refusal`). */
+  start(refusal: { code: number; details: string } | undefined): void {
+    this.transport.start(this, undefined, refusal);
+  }
+
+  // ---- facts about the call ----
+
+  get path(): string {
+    return this.route.descriptor.path;
+  }
+  /** Any side streams. */
+  get streaming(): boolean {
+    const { requestStream, responseStream } = this.route.descriptor;
+    return requestStream || responseStream;
+  }
+  get responseStream(): boolean {
+    return this.route.descriptor.responseStream;
+  }
+  /** The client's own deadline in epoch ms; Infinity when the client sent none. */
+  get clientDeadlineMs(): number {
+    return this.transport.getDeadline();
+  }
+  /** When the server maximum runs out, epoch ms; Infinity when no maximum applies. */
+  get maxAtMs(): number {
+    const control = this.control;
+    const max = this.route.descriptor.responseStream ? control.maxStreamDeadlineMs : control.maxDeadlineMs;
+    return max > 0 ? this.startedAt + max : Infinity;
+  }
+  /** Effective deadline in epoch ms (min of client deadline and server maximum); Infinity for none. */
+  get deadlineMs(): number {
+    return Math.min(this.clientDeadlineMs, this.maxAtMs);
+  }
+  /** The wire protocol of the call. */
+  get protocol(): CallProtocol {
+    return this.transport.protocol;
+  }
+  /** Whether the call reached the built-in steps (and so gets their log line and metrics). */
+  get running(): boolean {
+    return (this.flags & STARTED) !== 0;
+  }
+  /** True once the call ended while its handler was still running. */
+  get cancelled(): boolean {
+    return (this.flags & CANCELLED) !== 0;
+  }
+  /** Status the server ended the call with from the outside (shutdown, max deadline). */
+  get forcedCode(): number | undefined {
+    return this.extras?.forcedCode;
+  }
+  /** The original error behind an INTERNAL reply, for the call's log line. */
+  get internalError(): unknown {
+    return this.extras?.internalError;
+  }
+  set internalError(error: unknown) {
+    this.ensureExtras().internalError = error;
+  }
+
+  /** The fields few calls use, created now if needed. */
+  ensureExtras(): CallExtras {
+    return (this.extras ??= new CallExtras());
+  }
+
+  /** Aborts when the call ends before its handler finished (context.signal). */
+  abortSignal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  // ---- the context's helpers for the built-in steps ----
+
   /** Sends `requestId` back in the response header under `key`, without building the nice-grpc header. */
   echoRequestId(key: string): void {
-    const header = this.responseHeader;
+    const header = this.extras?.responseHeader;
     const id = this.requestId;
     if (header === undefined) {
       this.echoKey = key;
@@ -228,28 +300,18 @@ export class ServerCall implements CallListener {
     return values.length === 1 ? values[0] : values.join(", ");
   }
 
-  /** Whether the call reached the built-in steps (and so gets their log line and metrics). */
-  get running(): boolean {
-    return this.started;
-  }
-
-  /** True once the call ended while its handler was still running. */
-  get cancelled(): boolean {
-    return this.call.cancelled;
-  }
-
   /** Sends the response header now, if there is one to send (context.sendHeader). */
   flushHeader(): void {
     const header = this.takeHeader();
     // Like nice-grpc: an empty header is not sent early (the transport sends its own with the response).
-    if (header !== null) this.call.sendMetadata(header);
+    if (header !== null) this.transport.sendMetadata(header);
   }
 
   /** The response header entries not sent yet (`null`: none), marked as sent. */
   private takeHeader(): MetadataEntries | null {
-    if (this.headerSent) return null;
-    this.headerSent = true;
-    const header = this.responseHeader;
+    if ((this.flags & HEADER_SENT) !== 0) return null;
+    this.flags |= HEADER_SENT;
+    const header = this.extras?.responseHeader;
     if (header?.built) return isEmpty(header) ? null : header;
     if (header === undefined) return this.echoKey === undefined ? null : [[this.echoKey, [this.echoValue!]]];
     const entries = header.initial;
@@ -257,7 +319,7 @@ export class ServerCall implements CallListener {
   }
 
   private grpcTrailer(): Metadata | null {
-    const trailer = this.responseTrailer;
+    const trailer = this.extras?.responseTrailer;
     return trailer === undefined || !trailer.built || isEmpty(trailer) ? null : trailer;
   }
 
@@ -267,200 +329,187 @@ export class ServerCall implements CallListener {
   write(message: unknown): Promise<void> | undefined {
     this.flushHeader();
     this.pendingWrites++;
-    this.call.sendMessage(message, (this.written ??= () => this.onWritten()));
+    const written = (this.written ??= () => this.onWritten());
+    // A handler may still write after the call was ended from outside (shutdown, a malformed
+    // message, the server maximum): nothing may follow the status.
+    if ((this.flags & STATUS_SENT) !== 0) written();
+    else this.transport.sendMessage(message, written);
     if (this.pendingWrites < WRITE_HIGH_WATER_MARK) return undefined;
-    if (this.call.cancelled) return Promise.reject(new AbortError());
+    if (this.cancelled) return Promise.reject(new AbortError());
     return new Promise<void>((resolve, reject) => {
-      this.drainWaiter = { resolve, reject };
+      this.ensureExtras().drainWaiter = { resolve, reject };
     });
   }
 
   private onWritten(): void {
     this.pendingWrites--;
-    if (this.pendingWrites === 0 && this.drainWaiter !== undefined) {
-      const waiter = this.drainWaiter;
-      this.drainWaiter = undefined;
+    const waiter = this.extras?.drainWaiter;
+    if (this.pendingWrites === 0 && waiter !== undefined) {
+      this.extras!.drainWaiter = undefined;
       waiter.resolve();
     }
   }
 
-  // ---- transport listener: the call's events, forwarded by CallRecord inside the call scope ----
+  // ---- ending the call ----
+
+  /** Sends the single response of a unary or client-streaming call. */
+  respond(response: unknown): void {
+    this.flags |= SETTLED;
+    this.flushHeader();
+    const status = { code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() };
+    // Ended from outside already: only the status (a no-op then) may go.
+    if ((this.flags & STATUS_SENT) !== 0) {
+      this.transport.sendStatus(status);
+      return;
+    }
+    this.flags |= STATUS_SENT;
+    this.transport.sendResponse(response, status);
+  }
+
+  /** Ends a server-streaming or bidi call with OK after its last message. */
+  finish(): void {
+    this.flags |= SETTLED;
+    this.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() }, this.takeHeader());
+  }
+
+  /** Ends the call with the status `error` stands for. */
+  fail(error: unknown): void {
+    this.flags |= SETTLED;
+    this.sendStatus(errorStatus(this.path, error, this.grpcTrailer()), this.takeHeader());
+  }
+
+  private sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
+    this.flags |= STATUS_SENT;
+    this.transport.sendStatus(status, header);
+  }
+
+  /** Ends the call with `code` now; the handler's signal aborts. No-op once the call ended. */
+  end(code: number, details: string): void {
+    if ((this.flags & (ENDED | STATUS_SENT)) !== 0) return;
+    this.ensureExtras().forcedCode = code;
+    this.sendStatus({ code, details, metadata: null });
+    // A call the built-in steps never saw (refused at the gate, or before its handler started)
+    // would otherwise leave no log line and no count.
+    if (!this.running) {
+      this.control.onRefused?.(this.route.descriptor, this.peer, code, details, this.transport.protocol);
+    }
+  }
+
+  // ---- CallOwner: what the transport tells us ----
+
+  /** The transport refused the call or one of its messages: end it here, so it is logged and counted. */
+  onTransportError(code: number, details: string): void {
+    this.end(code, details);
+  }
 
   onReceiveMetadata(metadata: RequestMetadata): void {
+    // A deadline spent on arrival (a sub-millisecond grpc-timeout): nobody waits for the answer,
+    // and the deadline timer would race a fast handler's OK.
+    if (this.clientDeadlineMs <= this.startedAt) {
+      this.end(Status.DEADLINE_EXCEEDED, "deadline exceeded before the call started");
+      return;
+    }
+    const max = this.control.maxMetadataBytes;
+    if (max > 0 && !metadata.within(max)) {
+      const size = metadata.byteSize();
+      this.end(Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes, over the server's limit of ${max} bytes`);
+      return;
+    }
+    if (!this.control.admit(this)) return;
+    // Client- and bidi-streaming handlers start here, inside the scope; unary and
+    // server-streaming ones on half-close (entering the scope costs, so only where needed, and
+    // only once something in the process reads it: see incoming-call-scope.ts).
+    const scope = activeIncomingCallScope();
+    if (scope !== undefined && this.route.descriptor.requestStream) scope.run(this, receiveMetadata, this, metadata);
+    else this.acceptMetadata(metadata);
+  }
+
+  /** The request metadata passed the gate. */
+  acceptMetadata(metadata: RequestMetadata): void {
+    const { requestStream, responseStream } = this.route.descriptor;
     // A stream may stay open for long: it keeps its metadata, not all the request's headers.
-    if (this.route.descriptor.responseStream) metadata.compact();
-    this.grpcMetadata = metadata;
-    if (this.route.descriptor.requestStream) {
+    this.grpcMetadata = responseStream ? metadata.compacted() : metadata;
+    if (requestStream) {
       // Client-streaming and bidi handlers start with the metadata, as in grpc-js and grpc-go.
-      this.requests = new RequestStream(this.call);
-      this.start(this.requests);
+      this.requests = new RequestStream(this.transport);
+      this.run(this.requests);
     } else {
-      this.call.startRead();
+      this.transport.startRead();
     }
   }
 
   onReceiveMessage(message: unknown): void {
+    if (message instanceof MalformedRequest) {
+      this.end(Status.INVALID_ARGUMENT, message.details);
+      return;
+    }
     if (this.requests !== undefined) {
       this.requests.push(message);
       return;
     }
-    if (this.gotRequest) {
-      // grpc-js's answer (kept) to a second message on a single-request call.
-      this.call.sendStatus({
-        code: Status.UNIMPLEMENTED,
-        details: `Received a second request message for server streaming method ${this.path}`,
-        metadata: null,
-      });
+    if ((this.flags & GOT_MESSAGE) !== 0) {
+      this.end(Status.INVALID_ARGUMENT, EXTRA_MESSAGE);
       return;
     }
-    this.gotRequest = true;
+    this.flags |= GOT_MESSAGE;
     this.request = message;
-    this.call.startRead();
+    this.transport.startRead();
   }
 
   onReceiveHalfClose(): void {
-    if (this.requests !== undefined) {
-      this.requests.end();
+    // Node ends the request stream of a reset or lost HTTP/2 stream ('aborted', then 'end'): a
+    // dropped upload must not look complete to a client-streaming handler, so it only sees the
+    // cancellation that follows.
+    if (this.transport.aborted) return;
+    if (this.transport.partialMessage) {
+      this.end(Status.INVALID_ARGUMENT, TRUNCATED_MESSAGE);
       return;
     }
-    if (!this.gotRequest) {
-      this.call.sendStatus({
-        code: Status.UNIMPLEMENTED,
-        details: `Received no request message for server streaming method ${this.path}`,
-        metadata: null,
-      });
+    const requestStream = this.route.descriptor.requestStream;
+    if (!requestStream && (this.flags & GOT_MESSAGE) === 0) {
+      this.end(Status.INVALID_ARGUMENT, MISSING_MESSAGE);
+      return;
+    }
+    const scope = activeIncomingCallScope();
+    if (scope !== undefined) scope.run(this, receiveHalfClose, this);
+    else this.acceptHalfClose();
+  }
+
+  /** The request is complete: a single-request handler starts, a request stream ends. */
+  acceptHalfClose(): void {
+    if (this.route.descriptor.requestStream) {
+      this.requests?.end();
       return;
     }
     const request = this.request;
     this.request = undefined;
-    this.start(request);
+    this.run(request);
   }
 
   onCancel(): void {
+    // The transport reports every end of a call here, normal or not.
+    this.flags |= ENDED;
+    this.control.release(this);
+    if ((this.flags & SETTLED) === 0) {
+      this.flags |= CANCELLED;
+      this.controller?.abort();
+    }
     // A cancelled upload must not look complete to the handler: its iteration throws.
     this.requests?.abort();
-    if (this.drainWaiter !== undefined) {
-      const waiter = this.drainWaiter;
-      this.drainWaiter = undefined;
+    const waiter = this.extras?.drainWaiter;
+    if (waiter !== undefined) {
+      this.extras!.drainWaiter = undefined;
       waiter.reject(new AbortError());
     }
   }
 
   // ---- running the call ----
 
-  private start(request: unknown): void {
-    if (this.started) return;
-    this.started = true;
+  private run(request: unknown): void {
+    if ((this.flags & STARTED) !== 0) return;
+    this.flags |= STARTED;
     // The route ends the call itself (respond, finish or fail) and never rejects.
     if (this.route.descriptor.responseStream) this.route.stream!(this, request);
     else this.route.unary!(this, request);
-  }
-
-  /** Sends the single response of a unary or client-streaming call. */
-  respond(response: unknown): void {
-    this.call.settle();
-    this.flushHeader();
-    this.call.sendResponse(response, { code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() });
-  }
-
-  /** Ends a server-streaming or bidi call with OK after its last message. */
-  finish(): void {
-    this.call.settle();
-    this.call.sendStatus({ code: Status.OK, details: OK_STATUS_DETAILS, metadata: this.grpcTrailer() }, this.takeHeader());
-  }
-
-  /** Ends the call with the status `error` stands for. */
-  fail(error: unknown): void {
-    this.call.settle();
-    this.call.sendStatus(errorStatus(this.path, error, this.grpcTrailer()), this.takeHeader());
-  }
-}
-
-/**
- * The request messages of a client-streaming or bidi call as an async iterable. Reads ahead a few
- * messages (the transport delivers one per `startRead`, pausing the HTTP/2 stream otherwise, so a slow
- * handler applies backpressure to the client). Ends when the client half-closes or the call ends.
- */
-class RequestStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {
-  private readonly queue: unknown[] = [];
-  private ended = false;
-  /** Set when the call ended before the client half-closed: iteration throws it. */
-  private error: AbortError | undefined = undefined;
-  private reading = false;
-  private waiter: { resolve(result: IteratorResult<unknown>): void; reject(error: unknown): void } | undefined = undefined;
-  private iterated = false;
-
-  constructor(private readonly call: CallRecord) {}
-
-  push(message: unknown): void {
-    this.reading = false;
-    if (this.waiter !== undefined) {
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter.resolve({ value: message, done: false });
-    } else {
-      this.queue.push(message);
-    }
-    this.readMore();
-  }
-
-  /** The client half-closed: iteration ends after the queued messages. */
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.reading = false;
-    if (this.waiter !== undefined) {
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter.resolve({ value: undefined, done: true });
-    }
-  }
-
-  /** The call ended first (cancelled, deadline, shutdown): iteration throws an AbortError. */
-  abort(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.reading = false;
-    this.queue.length = 0;
-    this.error = new AbortError();
-    if (this.waiter !== undefined) {
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter.reject(this.error);
-    }
-  }
-
-  private readMore(): void {
-    if (this.ended || this.reading || this.queue.length >= READ_AHEAD) return;
-    this.reading = true;
-    this.call.startRead();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<unknown> {
-    if (this.iterated) throw new Error("the request stream can be iterated only once");
-    this.iterated = true;
-    this.readMore();
-    return this;
-  }
-
-  next(): Promise<IteratorResult<unknown>> {
-    if (this.queue.length > 0) {
-      const value = this.queue.shift();
-      this.readMore();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    this.readMore();
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
-  }
-
-  return(): Promise<IteratorResult<unknown>> {
-    // The handler stopped reading: drop what is queued; the call itself goes on.
-    this.queue.length = 0;
-    this.ended = true;
-    return Promise.resolve({ value: undefined, done: true });
   }
 }

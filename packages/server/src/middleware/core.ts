@@ -79,7 +79,7 @@ function toClientError(err: unknown, context: InternalCallContext): unknown {
   }
   // An abort caused by the call ending is not a bug; it reaches the client as CANCELLED.
   if (isAbortError(err) && context.cancelled) return err;
-  if (context.call.internalError === undefined) context.call.internalError = err;
+  if (context.internalError === undefined) context.internalError = err;
   return new ServerError(Status.INTERNAL, INTERNAL_MESSAGE);
 }
 
@@ -96,7 +96,7 @@ function refusalReason(err: unknown): string | undefined {
 /** The status code a call ended with, as the client saw it. */
 function finalCode(err: unknown, context: InternalCallContext): number {
   if (err instanceof ServerError) return err.code;
-  if (isAbortError(err)) return Date.now() >= context.call.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+  if (isAbortError(err)) return Date.now() >= context.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
   return Status.UNKNOWN;
 }
 
@@ -186,7 +186,7 @@ export function core(options: CoreOptions): Core {
 
   // ---- requireDeadline ----
   function checkDeadline(ctx: InternalCallContext): void {
-    if (ctx.call.clientDeadlineMs === Infinity) {
+    if (ctx.clientDeadlineMs === Infinity) {
       throw new ServerError(Status.INVALID_ARGUMENT, DEADLINE_REQUIRED_MESSAGE);
     }
   }
@@ -215,21 +215,20 @@ export function core(options: CoreOptions): Core {
     traceId: string | undefined,
     reason: string | undefined,
   ): void {
-    const record = ctx.call;
-    if (record.forcedCode !== undefined) code = record.forcedCode;
+    if (ctx.forcedCode !== undefined) code = ctx.forcedCode;
     else if (code === Status.OK && ctx.cancelled) {
       // The handler finished, but the client had already gone or run out of time.
-      code = Date.now() >= record.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+      code = Date.now() >= ctx.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
     }
     const elapsedMs = performance.now() - start;
     m.stats?.finish(code, elapsedMs / 1000);
-    const protocol = record.protocol === "grpc" ? undefined : record.protocol;
+    const protocol = ctx.protocol === "grpc" ? undefined : ctx.protocol;
     if (protocol !== undefined) m.stats?.finishWeb(protocol, code);
     let level = levelByCode[code] ?? "error";
     if (level === "info" && m.healthProbe) level = "debug"; // probes every few seconds
     if (!logger.isLevelEnabled(level)) return;
     const durationMs = Math.round(elapsedMs * 1000) / 1000;
-    if (callLog !== undefined && record.internalError === undefined && callLog.usable) {
+    if (callLog !== undefined && ctx.internalError === undefined && callLog.usable) {
       callLog.write({
         levelValue: logger.levels.values[level]!,
         requestId: ctx.requestId,
@@ -254,7 +253,7 @@ export function core(options: CoreOptions): Core {
     if (reason !== undefined) line.reason = reason;
     if (traceId !== undefined) line.traceId = traceId;
     if (protocol !== undefined) line.protocol = protocol;
-    if (record.internalError !== undefined) line.err = record.internalError;
+    if (ctx.internalError !== undefined) line.err = ctx.internalError;
     logger[level](line, CALL_MESSAGE);
   }
 
@@ -291,7 +290,7 @@ export function core(options: CoreOptions): Core {
     if (m.tracing === undefined || !sdkRegistered()) return undefined;
     const traced = m.tracing.start(ctx.grpcMetadata, ctx.peer);
     // Only gRPC-Web calls carry it, so gRPC spans stay equal to nice-grpc-opentelemetry's.
-    const protocol = ctx.call.protocol;
+    const protocol = ctx.protocol;
     if (protocol !== "grpc") traced.span.setAttribute(PROTOCOL_ATTRIBUTE, protocol);
     return traced;
   }

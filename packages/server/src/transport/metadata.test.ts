@@ -22,16 +22,24 @@ describe("RequestMetadata.fromHeaders", () => {
     expect(metadata.getMap()["x-tenant"]).toBe("acme");
   });
 
-  it("reads the same after compact()", () => {
+  it("reads the same after compacted()", () => {
     const headers = { ":path": "/a.B/C", te: "trailers", "x-tenant": "acme", "x-a": ["1", "2"], "trace-bin": "AQID" } as never;
-    const metadata = RequestMetadata.fromHeaders(headers);
-    const size = metadata.byteSize();
-    metadata.compact();
+    const size = RequestMetadata.fromHeaders(headers).byteSize();
+    const metadata = RequestMetadata.fromHeaders(headers).compacted();
     expect([...metadata.entries.keys()].sort()).toEqual(["trace-bin", "x-a", "x-tenant"]);
     expect(metadata.get("x-a")).toEqual(["1", "2"]);
     expect(metadata.get("te")).toEqual([]);
     expect(metadata.get("trace-bin")).toEqual([Buffer.from([1, 2, 3])]);
     expect(metadata.byteSize()).toBe(size);
+  });
+
+  it("compacts every request without metadata to one shared empty instance", () => {
+    const a = RequestMetadata.fromHeaders({ ":path": "/a.B/C", te: "trailers" } as never).compacted();
+    const b = RequestMetadata.fromHeaders({ ":path": "/a.B/D", "content-type": "application/grpc" } as never).compacted();
+    expect(b).toBe(a);
+    expect(a.entries.size).toBe(0);
+    expect(a.get("te")).toEqual([]);
+    expect(a.byteSize()).toBe(0);
   });
 
   it("keeps every value of a repeated header", () => {

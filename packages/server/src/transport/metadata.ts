@@ -70,9 +70,6 @@ function values(key: string, raw: string | string[]): MetadataValue[] {
  * Request metadata, read from Node's header object on demand: a lookup reads one header, and
  * the full map (every value of every key, in arrival order) is built only when something lists it.
  */
-/** The headers of every compacted request without metadata (never written to). */
-const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
-
 export class RequestMetadata {
   private map: Map<string, MetadataValue[]> | undefined = undefined;
 
@@ -88,22 +85,24 @@ export class RequestMetadata {
   }
 
   /**
-   * Keeps only the metadata entries of the headers, not Node's whole header object (pseudo-headers
+   * The same metadata holding only its entries, not Node's whole header object (pseudo-headers
    * and reserved headers in a dictionary-mode object of about 450 bytes): for a call that may stay
-   * open for long. A request with a `__proto__` header (which a plain object cannot hold as an own
-   * key) keeps Node's object.
+   * open for long. Every request without metadata shares one empty instance. A request with a
+   * `__proto__` header (which a plain object cannot hold as an own key) keeps Node's object.
    */
-  compact(): void {
+  compacted(): RequestMetadata {
     const kept: IncomingHttpHeaders = {};
     let any = false;
     for (const key in this.headers) {
       const raw = this.headers[key];
       if (raw === undefined || !isMetadataKey(key)) continue;
-      if (key === "__proto__") return;
+      if (key === "__proto__") return this;
       kept[key] = raw;
       any = true;
     }
-    this.headers = any ? kept : NO_HEADERS;
+    if (!any) return NO_METADATA;
+    this.headers = kept;
+    return this;
   }
 
   /** Every key with its values. */
@@ -152,6 +151,9 @@ export class RequestMetadata {
     return n;
   }
 }
+
+/** The compacted metadata of every request without metadata. */
+const NO_METADATA = new RequestMetadata(Object.freeze({}));
 
 /**
  * Size of a raw header list (`[name, value, name, value, …]`, as Node's 'stream' event gives it) as
