@@ -7,6 +7,9 @@
  */
 import { randomFillSync } from "node:crypto";
 
+/** The header a call's request id travels in, both ways. */
+export const REQUEST_ID_HEADER = "x-request-id";
+
 const IDS_PER_FILL = 128;
 const random = Buffer.alloc(16 * IDS_PER_FILL);
 let nextId = IDS_PER_FILL;

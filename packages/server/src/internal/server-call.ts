@@ -33,6 +33,7 @@ import type { CallControl } from "./call-control.js";
 import { activeIncomingCallScope, type IncomingCallScope } from "./incoming-call-scope.js";
 import { LazyMetadata } from "./lazy-metadata.js";
 import { MalformedRequest } from "./request-decoding.js";
+import { REQUEST_ID_HEADER } from "./request-id.js";
 import { RequestStream } from "./request-stream.js";
 
 /**
@@ -71,6 +72,8 @@ const STATUS_SENT = 16;
 /** The request message of a single-request call arrived. */
 const GOT_MESSAGE = 32;
 const HEADER_SENT = 64;
+/** The request id goes back in the response header (`x-request-id`), until something reads `header` (an entry then). */
+const ECHO_ID = 128;
 
 function isEmpty(metadata: Metadata): boolean {
   for (const _ of metadata) return false;
@@ -133,7 +136,7 @@ const headerDescriptor: PropertyDescriptor = {
     const extras = this.ensureExtras();
     if (extras.responseHeader === undefined) {
       extras.responseHeader = new LazyMetadata(undefined);
-      if (this.echoKey !== undefined) extras.responseHeader.initial = [[this.echoKey, this.echoValue!]];
+      if (this.echoesRequestId) extras.responseHeader.initial = [[REQUEST_ID_HEADER, this.requestId]];
     }
     return extras.responseHeader;
   },
@@ -178,8 +181,6 @@ export class ServerCall implements CallOwner, IncomingCallScope {
   readonly startedAt: number;
   grpcMetadata: RequestMetadata | undefined = undefined;
   /** The request id entry of the response header, until something reads `header` (an entry then). */
-  echoKey: string | undefined = undefined;
-  echoValue: string | undefined = undefined;
   private flags = 0;
   /** The request of a single-request call, from its message to the half-close. */
   private request: unknown = undefined;
@@ -279,15 +280,18 @@ export class ServerCall implements CallOwner, IncomingCallScope {
 
   // ---- the context's helpers for the built-in steps ----
 
-  /** Sends `requestId` back in the response header under `key`, without building the nice-grpc header. */
-  echoRequestId(key: string): void {
+  /** The request id is to go back in the response header and the nice-grpc header does not exist yet. */
+  get echoesRequestId(): boolean {
+    return (this.flags & ECHO_ID) !== 0;
+  }
+
+  /** Sends `requestId` back in the response header (`x-request-id`), without building the nice-grpc header. */
+  echoRequestId(): void {
     const header = this.extras?.responseHeader;
     const id = this.requestId;
-    if (header === undefined) {
-      this.echoKey = key;
-      this.echoValue = id;
-    } else if (header.built) header.set(key, id);
-    else (header.initial ??= []).push([key, id]);
+    if (header === undefined) this.flags |= ECHO_ID;
+    else if (header.built) header.set(REQUEST_ID_HEADER, id);
+    else (header.initial ??= []).push([REQUEST_ID_HEADER, id]);
   }
 
   /**
@@ -313,7 +317,7 @@ export class ServerCall implements CallOwner, IncomingCallScope {
     this.flags |= HEADER_SENT;
     const header = this.extras?.responseHeader;
     if (header?.built) return isEmpty(header) ? null : header;
-    if (header === undefined) return this.echoKey === undefined ? null : [[this.echoKey, [this.echoValue!]]];
+    if (header === undefined) return (this.flags & ECHO_ID) === 0 ? null : [[REQUEST_ID_HEADER, [this.requestId]]];
     const entries = header.initial;
     return entries === undefined ? null : entries.map(([key, value]) => [key, [value]] as [string, string[]]);
   }

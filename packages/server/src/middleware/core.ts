@@ -14,7 +14,7 @@ import type { Level, Logger } from "pino";
 import { CallLog, quote } from "../internal/call-log.js";
 import { encodeStatusDetails } from "../internal/error-details.js";
 import type { ServerMetrics } from "../internal/metrics.js";
-import { newRequestId } from "../internal/request-id.js";
+import { newRequestId, REQUEST_ID_HEADER } from "../internal/request-id.js";
 import type { MethodRoute, ServerCall } from "../internal/server-call.js";
 import { endSpan, MethodTracing, messageEvent, receivedEvents } from "../internal/server-tracing.js";
 import { statusNames } from "../internal/status-names.js";
@@ -23,7 +23,7 @@ import type { AuthCheck } from "./auth.js";
 import type { RateLimitCheck } from "./rate-limit.js";
 import { type StreamEnd, StreamRun } from "./stream-run.js";
 
-export const REQUEST_ID_HEADER = "x-request-id";
+export { REQUEST_ID_HEADER };
 export const INTERNAL_MESSAGE = "Internal server error";
 /** Message of the log line of a call refused before the built-in steps ran. */
 export const REFUSED_MESSAGE = "grpc call refused";
@@ -181,7 +181,7 @@ export function core(options: CoreOptions): Core {
     const given = ctx.requestValue(REQUEST_ID_HEADER);
     const requestId = given !== undefined && VALID_REQUEST_ID.test(given) ? given : newRequestId();
     ctx.requestId = requestId;
-    ctx.echoRequestId(REQUEST_ID_HEADER);
+    ctx.echoRequestId();
   }
 
   // ---- requireDeadline ----
