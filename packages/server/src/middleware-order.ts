@@ -2,7 +2,7 @@
  * The one place that decides the order of the built-in middleware (outermost first). The README's
  * "Middleware order" section and test/middleware-order.test.ts mirror this file.
  *
- *  0. call control (transport gate + call record, under nice-grpc): protocol refusals, deadline,
+ *  0. call control (transport gate + the call object, ServerCall, under nice-grpc): protocol refusals, deadline,
  *     incoming-call scope, server maximum deadline, ending streams on shutdown
  *  1. requestContext  request id, OrgCallContext, handler signal into the incoming-call scope
  *  2. tracing         server span, so everything below (auth failures too) is inside it
