@@ -10,21 +10,29 @@ import { MessageDecoder, type MessageSink, PREFIX_BYTES } from "./framing.js";
 import type { CallLimits, CallOwner, MethodCodec } from "./http2-call.js";
 import { Code } from "./status.js";
 
+// The call's booleans are bits of one `flags` field (an idle stream keeps one number instead of
+// one field each). These are the reader's; a subclass numbers its own from `OWN_FLAGS` up.
+/** The input is paused because nobody wants its messages yet. */
+const PAUSED = 1 << 0;
+const INPUT_ENDED = 1 << 1;
+const HALF_CLOSE_SENT = 1 << 2;
+/** The body ended inside a message (kept when the decoder is dropped). */
+const TRUNCATED = 1 << 3;
+/** The call ended: nothing more is read or written. */
+export const STATUS_SENT = 1 << 4;
+/** The stream or connection under the call is gone. */
+export const CLOSED = 1 << 5;
+/** The first bit a subclass may use. */
+export const OWN_FLAGS = 1 << 6;
+
 export abstract class CallReader implements MessageSink {
   protected listener: CallOwner | undefined = undefined;
+  protected flags = 0;
   /** Splits the request body into messages; dropped when the body ends (a stream may stay open long after). */
   private decoder: MessageDecoder | undefined;
-  /** The body ended inside a message (kept when the decoder is dropped). */
-  private truncated = false;
   /** Decoded messages the reader has not asked for yet (created when one has to wait). */
   private queue: unknown[] | undefined = undefined;
   private readsWanted = 0;
-  /** The input is paused because nobody wants its messages yet. */
-  protected paused = false;
-  protected inputEnded = false;
-  private halfCloseSent = false;
-  /** The call ended: nothing more is read or written. */
-  protected statusSent = false;
 
   constructor(
     protected readonly codec: MethodCodec,
@@ -47,11 +55,11 @@ export abstract class CallReader implements MessageSink {
 
   /** The request body ended (or is ending) inside a message. */
   get partialMessage(): boolean {
-    return this.decoder === undefined ? this.truncated : this.decoder.partial;
+    return this.decoder === undefined ? (this.flags & TRUNCATED) !== 0 : this.decoder.partial;
   }
 
   receive(chunk: Buffer): void {
-    if (this.statusSent || this.decoder === undefined) return; // the call is over; drain only
+    if ((this.flags & STATUS_SENT) !== 0 || this.decoder === undefined) return; // the call is over; drain only
     const error = this.decoder.push(chunk, this);
     if (error === undefined) return;
     if (error.kind === "too-large") {
@@ -60,7 +68,7 @@ export abstract class CallReader implements MessageSink {
   }
 
   onFrame(body: Buffer, compressed: boolean): void {
-    if (this.statusSent) return;
+    if ((this.flags & STATUS_SENT) !== 0) return;
     let bytes = body;
     if (compressed) {
       const result = decompress(this.requestEncoding, body, this.limits.maxReceiveBytes);
@@ -79,16 +87,16 @@ export abstract class CallReader implements MessageSink {
     } else {
       (this.queue ??= []).push(message);
     }
-    if (this.readsWanted === 0 && !this.statusSent && !this.paused) {
-      this.paused = true;
+    if (this.readsWanted === 0 && (this.flags & (STATUS_SENT | PAUSED)) === 0) {
+      this.flags |= PAUSED;
       this.pauseInput();
     }
   }
 
   receiveEnd(): void {
-    this.inputEnded = true;
+    this.flags |= INPUT_ENDED;
     if (this.decoder !== undefined) {
-      this.truncated = this.decoder.partial;
+      if (this.decoder.partial) this.flags |= TRUNCATED;
       this.decoder = undefined;
     }
     if (this.readsWanted > 0 && this.queued === 0) this.halfClose();
@@ -96,25 +104,25 @@ export abstract class CallReader implements MessageSink {
 
   /** The reader wants one more message (or the half-close). */
   startRead(): void {
-    if (this.statusSent) return;
+    if ((this.flags & STATUS_SENT) !== 0) return;
     if (this.queued > 0) {
       this.listener!.onReceiveMessage(this.queue!.shift());
       return;
     }
-    if (this.inputEnded) {
+    if ((this.flags & INPUT_ENDED) !== 0) {
       this.halfClose();
       return;
     }
     this.readsWanted++;
-    if (this.paused) {
-      this.paused = false;
+    if ((this.flags & PAUSED) !== 0) {
+      this.flags &= ~PAUSED;
       this.resumeInput();
     }
   }
 
   private halfClose(): void {
-    if (this.halfCloseSent) return;
-    this.halfCloseSent = true;
+    if ((this.flags & HALF_CLOSE_SENT) !== 0) return;
+    this.flags |= HALF_CLOSE_SENT;
     this.readsWanted = 0;
     this.listener!.onReceiveHalfClose();
   }
@@ -156,8 +164,8 @@ export abstract class CallReader implements MessageSink {
 
   /** The call is ending: let whatever the client still sends drain. */
   protected stopReading(): void {
-    if (!this.inputEnded && this.paused) {
-      this.paused = false;
+    if ((this.flags & (INPUT_ENDED | PAUSED)) === PAUSED) {
+      this.flags &= ~PAUSED;
       this.resumeInput();
     }
   }

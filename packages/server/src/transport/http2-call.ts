@@ -9,7 +9,7 @@
  * symbol-keyed field), so a call allocates no closures of its own.
  */
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { CallReader } from "./call-reader.js";
+import { CallReader, CLOSED, OWN_FLAGS, STATUS_SENT } from "./call-reader.js";
 import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding } from "./compression.js";
 import { encodeMessage } from "./framing.js";
 import { addMetadataHeaders, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
@@ -118,13 +118,14 @@ function statusTrailers(status: CallStatus): OutgoingHttpHeaders {
   return trailers;
 }
 
+/** The response headers went out (a flag bit of `Http2Call`). */
+const HEADERS_SENT = OWN_FLAGS;
+
 function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
 }
 
 export class Http2Call extends CallReader implements TransportCall {
-  private headersSent = false;
-  private isClosed = false;
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private sendEncoding: Encoding;
@@ -224,19 +225,19 @@ export class Http2Call extends CallReader implements TransportCall {
   }
 
   private writable(): boolean {
-    return !this.isClosed && !this.stream.destroyed;
+    return (this.flags & CLOSED) === 0 && !this.stream.destroyed;
   }
 
   /** Sends the response headers now (with `metadata`), unless they were sent already. */
   sendMetadata(metadata: MetadataEntries | null): void {
-    if (this.headersSent || this.statusSent || !this.writable()) return;
-    this.headersSent = true;
+    if ((this.flags & (HEADERS_SENT | STATUS_SENT)) !== 0 || !this.writable()) return;
+    this.flags |= HEADERS_SENT;
     this.stream.respond(this.responseHeaders(metadata), { waitForTrailers: true });
   }
 
   /** Writes one response message; `done` runs once it is flushed (or the call is over). */
   sendMessage(message: unknown, done: () => void): void {
-    const frame = this.statusSent || !this.writable() ? undefined : this.frame(message);
+    const frame = (this.flags & STATUS_SENT) !== 0 || !this.writable() ? undefined : this.frame(message);
     if (frame === undefined) {
       done();
       return;
@@ -249,14 +250,14 @@ export class Http2Call extends CallReader implements TransportCall {
    * the stream (one `end(frame)`, as a bare HTTP/2 server answers), the trailers right after it.
    */
   sendResponse(message: unknown, status: CallStatus): void {
-    if (this.statusSent) return;
+    if ((this.flags & STATUS_SENT) !== 0) return;
     const frame = this.writable() ? this.frame(message) : undefined;
     if (frame === undefined) {
       // Not writable, or the message could not be sent (the call has then been failed).
       this.sendStatus(status);
       return;
     }
-    this.statusSent = true;
+    this.flags |= STATUS_SENT;
     this.clearTimer();
     this.stopReading();
     this.trailers = statusTrailers(status);
@@ -276,7 +277,7 @@ export class Http2Call extends CallReader implements TransportCall {
         frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
     }
     if (frame === undefined) return undefined;
-    if (!this.headersSent) this.sendMetadata(null);
+    if ((this.flags & HEADERS_SENT) === 0) this.sendMetadata(null);
     this.session.pingStrikes = 0; // like grpc-go: sending data makes the client's pings legitimate
     return frame;
   }
@@ -286,20 +287,20 @@ export class Http2Call extends CallReader implements TransportCall {
    * sent yet. With none and nothing sent before, the answer is one trailers-only HEADERS frame.
    */
   sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
-    if (this.statusSent) return;
-    this.statusSent = true;
+    if ((this.flags & STATUS_SENT) !== 0) return;
+    this.flags |= STATUS_SENT;
     this.clearTimer();
     this.stopReading();
     if (!this.writable()) return;
     // Response header metadata goes in a HEADERS frame of its own: clients (grpc-js among them)
     // show the metadata of a trailers-only response as trailers, not as the header.
-    if (header !== null && !this.headersSent) {
-      this.headersSent = true;
+    if (header !== null && (this.flags & HEADERS_SENT) === 0) {
+      this.flags |= HEADERS_SENT;
       this.stream.respond(this.responseHeaders(header), { waitForTrailers: true });
     }
-    if (!this.headersSent) {
+    if ((this.flags & HEADERS_SENT) === 0) {
       // Trailers-only: status and metadata in the one HEADERS frame, which ends the stream.
-      this.headersSent = true;
+      this.flags |= HEADERS_SENT;
       const headers = this.responseHeaders(null);
       if (status.metadata !== null) addMetadataHeaders(headers, status.metadata);
       setStatus(headers, status.code, status.details);
@@ -318,7 +319,7 @@ export class Http2Call extends CallReader implements TransportCall {
 
   /** Ends the call with an error the transport found, through the runtime (which logs it). */
   fail(code: number, details: string): void {
-    if (this.statusSent) return;
+    if ((this.flags & STATUS_SENT) !== 0) return;
     if (this.listener !== undefined) this.listener.onTransportError(code, details);
     else this.sendStatus({ code, details, metadata: null });
     // The runtime may have ended the call already for another reason; make sure it is ended.
@@ -338,8 +339,8 @@ export class Http2Call extends CallReader implements TransportCall {
   }
 
   closed(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if ((this.flags & CLOSED) !== 0) return;
+    this.flags |= CLOSED;
     this.clearTimer();
     this.session.streamClosed();
     this.listener?.onCancel();
