@@ -8,6 +8,7 @@
 import { decompress, type Encoding } from "./compression.js";
 import { MessageDecoder, type MessageSink, PREFIX_BYTES } from "./framing.js";
 import type { CallLimits, CallOwner, MethodCodec } from "./http2-call.js";
+import type { RequestMetadata } from "./metadata.js";
 import { Code } from "./status.js";
 
 // The call's booleans are bits of one `flags` field (an idle stream keeps one number instead of
@@ -16,7 +17,7 @@ import { Code } from "./status.js";
 const PAUSED = 1 << 0;
 const INPUT_ENDED = 1 << 1;
 const HALF_CLOSE_SENT = 1 << 2;
-/** The body ended inside a message (kept when the decoder is dropped). */
+/** The body ended inside a message (kept when the request state is dropped). */
 const TRUNCATED = 1 << 3;
 /** The call ended: nothing more is read or written. */
 export const STATUS_SENT = 1 << 4;
@@ -25,21 +26,39 @@ export const CLOSED = 1 << 5;
 /** The first bit a subclass may use. */
 export const OWN_FLAGS = 1 << 6;
 
+/**
+ * What only reading the request needs: its decoder (which this extends, so a call allocates one
+ * object for both), the messages the reader has not taken, the request's encoding, and its
+ * metadata until the call starts. Dropped once the body has ended and its last message was taken:
+ * a stream may stay open long after its request, and then keeps one empty field for all this.
+ */
+class RequestState extends MessageDecoder {
+  /** Decoded messages the reader has not asked for yet (created when one has to wait). */
+  queue: unknown[] | undefined = undefined;
+  readsWanted = 0;
+
+  constructor(
+    maxLength: number,
+    readonly encoding: Encoding,
+    /** The request metadata until `start` takes it (`undefined` when the call builds it there). */
+    public metadata: RequestMetadata | undefined,
+  ) {
+    super(maxLength);
+  }
+}
+
 export abstract class CallReader implements MessageSink {
   protected listener: CallOwner | undefined = undefined;
   protected flags = 0;
-  /** Splits the request body into messages; dropped when the body ends (a stream may stay open long after). */
-  private decoder: MessageDecoder | undefined;
-  /** Decoded messages the reader has not asked for yet (created when one has to wait). */
-  private queue: unknown[] | undefined = undefined;
-  private readsWanted = 0;
+  private request: RequestState | undefined;
 
   constructor(
     protected readonly codec: MethodCodec,
     protected readonly limits: CallLimits,
-    private readonly requestEncoding: Encoding,
+    requestEncoding: Encoding,
+    metadata: RequestMetadata | undefined,
   ) {
-    this.decoder = new MessageDecoder(limits.maxReceiveBytes);
+    this.request = new RequestState(limits.maxReceiveBytes, requestEncoding, metadata);
   }
 
   /** Stop taking request bytes from the client (backpressure). */
@@ -49,18 +68,26 @@ export abstract class CallReader implements MessageSink {
   /** End the call with an error found while reading. */
   abstract fail(code: number, details: string): void;
 
-  private get queued(): number {
-    return this.queue === undefined ? 0 : this.queue.length;
+  /** The request metadata given to the constructor, handed over once (by `start`). */
+  protected takeMetadata(): RequestMetadata | undefined {
+    const request = this.request;
+    if (request === undefined) return undefined;
+    const metadata = request.metadata;
+    request.metadata = undefined;
+    return metadata;
   }
 
   /** The request body ended (or is ending) inside a message. */
   get partialMessage(): boolean {
-    return this.decoder === undefined ? (this.flags & TRUNCATED) !== 0 : this.decoder.partial;
+    const request = this.request;
+    return request === undefined ? (this.flags & TRUNCATED) !== 0 : request.partial;
   }
 
   receive(chunk: Buffer): void {
-    if ((this.flags & STATUS_SENT) !== 0 || this.decoder === undefined) return; // the call is over; drain only
-    const error = this.decoder.push(chunk, this);
+    const request = this.request;
+    // The call is over, or the body is: drain only.
+    if ((this.flags & (STATUS_SENT | INPUT_ENDED)) !== 0 || request === undefined) return;
+    const error = request.push(chunk, this);
     if (error === undefined) return;
     if (error.kind === "too-large") {
       this.fail(Code.RESOURCE_EXHAUSTED, `Received message larger than max (${error.length} vs ${this.limits.maxReceiveBytes})`);
@@ -70,8 +97,9 @@ export abstract class CallReader implements MessageSink {
   onFrame(body: Buffer, compressed: boolean): void {
     if ((this.flags & STATUS_SENT) !== 0) return;
     let bytes = body;
+    const request = this.request!; // the decoder of this state is the caller
     if (compressed) {
-      const result = decompress(this.requestEncoding, body, this.limits.maxReceiveBytes);
+      const result = decompress(request.encoding, body, this.limits.maxReceiveBytes);
       if (!result.ok) {
         // compression.md names INTERNAL for a flag without an encoding; here INTERNAL means a server
         // fault, and undecodable client bytes are INVALID_ARGUMENT like every malformed request.
@@ -81,13 +109,16 @@ export abstract class CallReader implements MessageSink {
       bytes = result.body;
     }
     const message = this.codec.deserialize(bytes);
-    if (this.readsWanted > 0 && this.queued === 0) {
-      this.readsWanted--;
+    const queue = request.queue;
+    if (request.readsWanted > 0 && (queue === undefined || queue.length === 0)) {
+      request.readsWanted--;
       this.listener!.onReceiveMessage(message);
+    } else if (queue === undefined) {
+      request.queue = [message];
     } else {
-      (this.queue ??= []).push(message);
+      queue.push(message);
     }
-    if (this.readsWanted === 0 && (this.flags & (STATUS_SENT | PAUSED)) === 0) {
+    if (request.readsWanted === 0 && (this.flags & (STATUS_SENT | PAUSED)) === 0) {
       this.flags |= PAUSED;
       this.pauseInput();
     }
@@ -95,25 +126,30 @@ export abstract class CallReader implements MessageSink {
 
   receiveEnd(): void {
     this.flags |= INPUT_ENDED;
-    if (this.decoder !== undefined) {
-      if (this.decoder.partial) this.flags |= TRUNCATED;
-      this.decoder = undefined;
-    }
-    if (this.readsWanted > 0 && this.queued === 0) this.halfClose();
+    const request = this.request;
+    if (request === undefined) return;
+    if (request.partial) this.flags |= TRUNCATED;
+    if (request.queue !== undefined && request.queue.length > 0) return; // dropped when they are read
+    this.request = undefined;
+    if (request.readsWanted > 0) this.halfClose();
   }
 
   /** The reader wants one more message (or the half-close). */
   startRead(): void {
     if ((this.flags & STATUS_SENT) !== 0) return;
-    if (this.queued > 0) {
-      this.listener!.onReceiveMessage(this.queue!.shift());
+    const request = this.request;
+    if (request === undefined) {
+      this.halfClose(); // the body has ended and every message was read
       return;
     }
-    if ((this.flags & INPUT_ENDED) !== 0) {
-      this.halfClose();
+    const queue = request.queue;
+    if (queue !== undefined && queue.length > 0) {
+      const message = queue.shift();
+      if (queue.length === 0 && (this.flags & INPUT_ENDED) !== 0) this.request = undefined;
+      this.listener!.onReceiveMessage(message);
       return;
     }
-    this.readsWanted++;
+    request.readsWanted++;
     if ((this.flags & PAUSED) !== 0) {
       this.flags &= ~PAUSED;
       this.resumeInput();
@@ -123,7 +159,6 @@ export abstract class CallReader implements MessageSink {
   private halfClose(): void {
     if ((this.flags & HALF_CLOSE_SENT) !== 0) return;
     this.flags |= HALF_CLOSE_SENT;
-    this.readsWanted = 0;
     this.listener!.onReceiveHalfClose();
   }
 

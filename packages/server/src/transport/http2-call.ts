@@ -129,8 +129,6 @@ export class Http2Call extends CallReader implements TransportCall {
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private sendEncoding: Encoding;
-  /** The request metadata until `start` hands it over (the call keeps no reference to Node's header object). */
-  private metadata: RequestMetadata | undefined;
   /** The client's `grpc-accept-encoding`, for a compression the handler asks for. */
   private readonly acceptEncoding: string | string[] | undefined;
 
@@ -147,9 +145,9 @@ export class Http2Call extends CallReader implements TransportCall {
     requestEncoding: Encoding,
     sendEncoding: Encoding,
   ) {
-    super(codec, limits, requestEncoding);
+    // The call keeps no reference to Node's header object.
+    super(codec, limits, requestEncoding, new RequestMetadata(headers, rawHeaderListBytes(rawHeaders)));
     this.sendEncoding = sendEncoding;
-    this.metadata = new RequestMetadata(headers, rawHeaderListBytes(rawHeaders));
     this.acceptEncoding = headers["grpc-accept-encoding"];
     (stream as CallStream)[CALL] = this;
     session.streamOpened();
@@ -158,8 +156,7 @@ export class Http2Call extends CallReader implements TransportCall {
   /** Starts the call: the listener gets the metadata now, messages as it reads them. */
   start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void {
     this.listener = listener;
-    const own = this.metadata!;
-    this.metadata = undefined;
+    const own = this.takeMetadata()!;
     const stream = this.stream;
     stream.on("close", onClose);
     stream.on("error", onError);

@@ -41,7 +41,7 @@ export class WebTransportCall extends CallReader implements TransportCall, CallB
     requestEncoding: Encoding,
     private readonly tracker: CallTracker | undefined,
   ) {
-    super(codec, limits, requestEncoding);
+    super(codec, limits, requestEncoding, undefined);
     tracker?.streamOpened();
     io.onClose(() => this.closed());
   }
