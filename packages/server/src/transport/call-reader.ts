@@ -12,7 +12,7 @@ import type { RequestMetadata } from "./metadata.js";
 import { Code } from "./status.js";
 
 // The call's booleans are bits of one `flags` field (an idle stream keeps one number instead of
-// one field each). These are the reader's; a subclass numbers its own from `OWN_FLAGS` up.
+// one field each). These are the reader's; a subclass numbers its own from bit `FIRST_OWN_FLAG` up.
 /** The input is paused because nobody wants its messages yet. */
 const PAUSED = 1 << 0;
 const INPUT_ENDED = 1 << 1;
@@ -23,8 +23,8 @@ const TRUNCATED = 1 << 3;
 export const STATUS_SENT = 1 << 4;
 /** The stream or connection under the call is gone. */
 export const CLOSED = 1 << 5;
-/** The first bit a subclass may use. */
-export const OWN_FLAGS = 1 << 6;
+/** The first flag bit a subclass may use. */
+export const FIRST_OWN_FLAG = 6;
 
 /**
  * What only reading the request needs: its decoder (which this extends, so a call allocates one

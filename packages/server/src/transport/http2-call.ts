@@ -9,8 +9,8 @@
  * symbol-keyed field), so a call allocates no closures of its own.
  */
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { CallReader, CLOSED, OWN_FLAGS, STATUS_SENT } from "./call-reader.js";
-import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding } from "./compression.js";
+import { CallReader, CLOSED, FIRST_OWN_FLAG, STATUS_SENT } from "./call-reader.js";
+import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding, SUPPORTED_ENCODINGS } from "./compression.js";
 import { encodeMessage } from "./framing.js";
 import { addMetadataHeaders, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 import type { SessionState } from "./session.js";
@@ -118,8 +118,12 @@ function statusTrailers(status: CallStatus): OutgoingHttpHeaders {
   return trailers;
 }
 
-/** The response headers went out (a flag bit of `Http2Call`). */
-const HEADERS_SENT = OWN_FLAGS;
+// Flag bits of `Http2Call`, after CallReader's.
+/** The response headers went out. */
+const HEADERS_SENT = 1 << FIRST_OWN_FLAG;
+/** Two bits: the response encoding, as its index in SUPPORTED_ENCODINGS (0: identity). */
+const SEND_ENCODING_SHIFT = FIRST_OWN_FLAG + 1;
+const SEND_ENCODING = 0b11 << SEND_ENCODING_SHIFT;
 
 function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
@@ -128,7 +132,6 @@ function onDeadline(call: Http2Call): void {
 export class Http2Call extends CallReader implements TransportCall {
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
-  private sendEncoding: Encoding;
   /** The client's `grpc-accept-encoding`, for a compression the handler asks for. */
   private readonly acceptEncoding: string | string[] | undefined;
 
@@ -147,7 +150,7 @@ export class Http2Call extends CallReader implements TransportCall {
   ) {
     // The call keeps no reference to Node's header object.
     super(codec, limits, requestEncoding, new RequestMetadata(headers, rawHeaderListBytes(rawHeaders)));
-    this.sendEncoding = sendEncoding;
+    if (sendEncoding !== "identity") this.sendEncoding = sendEncoding;
     this.acceptEncoding = headers["grpc-accept-encoding"];
     (stream as CallStream)[CALL] = this;
     session.streamOpened();
@@ -206,6 +209,14 @@ export class Http2Call extends CallReader implements TransportCall {
 
   // ---- writing ----
 
+  private get sendEncoding(): Encoding {
+    return SUPPORTED_ENCODINGS[(this.flags & SEND_ENCODING) >> SEND_ENCODING_SHIFT]!;
+  }
+
+  private set sendEncoding(encoding: Encoding) {
+    this.flags = (this.flags & ~SEND_ENCODING) | (SUPPORTED_ENCODINGS.indexOf(encoding) << SEND_ENCODING_SHIFT);
+  }
+
   private responseHeaders(metadata: MetadataEntries | null): OutgoingHttpHeaders {
     const headers: OutgoingHttpHeaders = {
       [HTTP2_HEADER_STATUS]: 200,
@@ -217,7 +228,7 @@ export class Http2Call extends CallReader implements TransportCall {
       // The handler chose this call's compression; used only if the client accepts it.
       if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.acceptEncoding);
     }
-    if (this.sendEncoding !== "identity") headers["grpc-encoding"] = this.sendEncoding;
+    if ((this.flags & SEND_ENCODING) !== 0) headers["grpc-encoding"] = this.sendEncoding;
     return headers;
   }
 
@@ -267,11 +278,12 @@ export class Http2Call extends CallReader implements TransportCall {
    */
   private frame(message: unknown): Uint8Array | undefined {
     let frame: Uint8Array | undefined;
-    if (this.sendEncoding === "identity" && this.codec.frame !== undefined) frame = this.encodeFramedResponse(message, this.codec.frame);
+    const identity = (this.flags & SEND_ENCODING) === 0;
+    if (identity && this.codec.frame !== undefined) frame = this.encodeFramedResponse(message, this.codec.frame);
     else {
       const body = this.encodeResponse(message);
       if (body !== undefined)
-        frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
+        frame = identity ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding as Exclude<Encoding, "identity">, body), true);
     }
     if (frame === undefined) return undefined;
     if ((this.flags & HEADERS_SENT) === 0) this.sendMetadata(null);
