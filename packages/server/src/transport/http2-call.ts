@@ -10,7 +10,7 @@
  */
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { CallReader, CLOSED, FIRST_OWN_FLAG, STATUS_SENT } from "./call-reader.js";
-import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding, SUPPORTED_ENCODINGS } from "./compression.js";
+import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, SUPPORTED_ENCODINGS } from "./compression.js";
 import { encodeMessage } from "./framing.js";
 import { addMetadataHeaders, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 import type { SessionState } from "./session.js";
@@ -105,11 +105,6 @@ function onWantTrailers(this: CallStream): void {
 function onError(): void {
   // 'close' follows; the call ends there.
 }
-/** The encoding a handler asked for, if this server speaks it and the client accepts it; else identity. */
-function callEncoding(requested: string, accept: string | string[] | undefined): Encoding {
-  const wanted = requestEncoding(requested.trim().toLowerCase());
-  return responseEncoding(typeof accept === "string" ? accept : accept?.join(","), wanted);
-}
 
 /** The trailers that carry `status`. */
 function statusTrailers(status: CallStatus): OutgoingHttpHeaders {
@@ -124,6 +119,23 @@ const HEADERS_SENT = 1 << FIRST_OWN_FLAG;
 /** Two bits: the response encoding, as its index in SUPPORTED_ENCODINGS (0: identity). */
 const SEND_ENCODING_SHIFT = FIRST_OWN_FLAG + 1;
 const SEND_ENCODING = 0b11 << SEND_ENCODING_SHIFT;
+/**
+ * One bit per encoding of SUPPORTED_ENCODINGS (by index) that the client lists in its
+ * `grpc-accept-encoding`: kept for a compression the handler may ask for, instead of the header.
+ */
+const ACCEPTS_SHIFT = SEND_ENCODING_SHIFT + 2;
+
+/** The flag bits of the encodings `header` (a `grpc-accept-encoding`) lists. */
+function acceptedEncodings(header: string | string[] | undefined): number {
+  if (header === undefined) return 0;
+  if (header === ACCEPT_ENCODING) return 0b111 << ACCEPTS_SHIFT; // what grpc-js (and this server) sends
+  let bits = 0;
+  for (const part of (typeof header === "string" ? header : header.join(",")).split(",")) {
+    const index = SUPPORTED_ENCODINGS.indexOf(part.trim() as Encoding);
+    if (index >= 0) bits |= 1 << (ACCEPTS_SHIFT + index);
+  }
+  return bits;
+}
 
 function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
@@ -132,8 +144,6 @@ function onDeadline(call: Http2Call): void {
 export class Http2Call extends CallReader implements TransportCall {
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
-  /** The client's `grpc-accept-encoding`, for a compression the handler asks for. */
-  private readonly acceptEncoding: string | string[] | undefined;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -151,7 +161,7 @@ export class Http2Call extends CallReader implements TransportCall {
     // The call keeps no reference to Node's header object.
     super(codec, limits, requestEncoding, new RequestMetadata(headers, rawHeaderListBytes(rawHeaders)));
     if (sendEncoding !== "identity") this.sendEncoding = sendEncoding;
-    this.acceptEncoding = headers["grpc-accept-encoding"];
+    this.flags |= acceptedEncodings(headers["grpc-accept-encoding"]);
     (stream as CallStream)[CALL] = this;
     session.streamOpened();
   }
@@ -226,10 +236,17 @@ export class Http2Call extends CallReader implements TransportCall {
     if (metadata !== null) {
       const requested = addMetadataHeaders(headers, metadata);
       // The handler chose this call's compression; used only if the client accepts it.
-      if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.acceptEncoding);
+      if (requested !== undefined) this.sendEncoding = this.callEncoding(requested);
     }
     if ((this.flags & SEND_ENCODING) !== 0) headers["grpc-encoding"] = this.sendEncoding;
     return headers;
+  }
+
+  /** The encoding a handler asked for, if this server speaks it and the client accepts it; else identity. */
+  private callEncoding(requested: string): Encoding {
+    const wanted = requestEncoding(requested.trim().toLowerCase());
+    if (wanted === undefined) return "identity";
+    return (this.flags & (1 << (ACCEPTS_SHIFT + SUPPORTED_ENCODINGS.indexOf(wanted)))) !== 0 ? wanted : "identity";
   }
 
   private writable(): boolean {
