@@ -7,7 +7,7 @@
  */
 import { decompress, type Encoding } from "./compression.js";
 import { MessageDecoder, type MessageSink, PREFIX_BYTES } from "./framing.js";
-import type { CallLimits, CallOwner, MethodCodec } from "./http2-call.js";
+import type { CallMethod, CallOwner } from "./http2-call.js";
 import type { RequestMetadata } from "./metadata.js";
 import { Code } from "./status.js";
 
@@ -53,12 +53,11 @@ export abstract class CallReader implements MessageSink {
   private request: RequestState | undefined;
 
   constructor(
-    protected readonly codec: MethodCodec,
-    protected readonly limits: CallLimits,
+    protected readonly method: CallMethod,
     requestEncoding: Encoding,
     metadata: RequestMetadata | undefined,
   ) {
-    this.request = new RequestState(limits.maxReceiveBytes, requestEncoding, metadata);
+    this.request = new RequestState(method.limits.maxReceiveBytes, requestEncoding, metadata);
   }
 
   /** Stop taking request bytes from the client (backpressure). */
@@ -90,7 +89,7 @@ export abstract class CallReader implements MessageSink {
     const error = request.push(chunk, this);
     if (error === undefined) return;
     if (error.kind === "too-large") {
-      this.fail(Code.RESOURCE_EXHAUSTED, `Received message larger than max (${error.length} vs ${this.limits.maxReceiveBytes})`);
+      this.fail(Code.RESOURCE_EXHAUSTED, `Received message larger than max (${error.length} vs ${this.method.limits.maxReceiveBytes})`);
     } else this.fail(Code.INVALID_ARGUMENT, "malformed request: invalid message flag");
   }
 
@@ -99,7 +98,7 @@ export abstract class CallReader implements MessageSink {
     let bytes = body;
     const request = this.request!; // the decoder of this state is the caller
     if (compressed) {
-      const result = decompress(request.encoding, body, this.limits.maxReceiveBytes);
+      const result = decompress(request.encoding, body, this.method.limits.maxReceiveBytes);
       if (!result.ok) {
         // compression.md names INTERNAL for a flag without an encoding; here INTERNAL means a server
         // fault, and undecodable client bytes are INVALID_ARGUMENT like every malformed request.
@@ -108,7 +107,7 @@ export abstract class CallReader implements MessageSink {
       }
       bytes = result.body;
     }
-    const message = this.codec.deserialize(bytes);
+    const message = this.method.codec.deserialize(bytes);
     const queue = request.queue;
     if (request.readsWanted > 0 && (queue === undefined || queue.length === 0)) {
       request.readsWanted--;
@@ -169,7 +168,7 @@ export abstract class CallReader implements MessageSink {
   protected encodeResponse(message: unknown): Uint8Array | undefined {
     let body: Uint8Array;
     try {
-      body = this.codec.serialize(message);
+      body = this.method.codec.serialize(message);
     } catch {
       this.fail(Code.INTERNAL, "Error serializing response");
       return undefined;
@@ -191,7 +190,7 @@ export abstract class CallReader implements MessageSink {
 
   /** Whether a response message of `length` bytes may be sent; fails the call when not. */
   private withinSendLimit(length: number): boolean {
-    const max = this.limits.maxSendBytes;
+    const max = this.method.limits.maxSendBytes;
     if (max < 0 || length <= max) return true;
     this.fail(Code.RESOURCE_EXHAUSTED, `Sent message larger than max (${length} vs ${max})`);
     return false;

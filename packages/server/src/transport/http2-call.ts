@@ -85,6 +85,12 @@ export interface CallLimits {
   responseEncoding: Encoding;
 }
 
+/** What the calls of one method on one server share (a call keeps one pointer to it, not two). */
+export interface CallMethod {
+  readonly codec: MethodCodec;
+  readonly limits: CallLimits;
+}
+
 const CALL = Symbol("grpc call");
 type CallStream = ServerHttp2Stream & { [CALL]: Http2Call };
 
@@ -150,8 +156,7 @@ export class Http2Call extends CallReader implements TransportCall {
     headers: IncomingHttpHeaders,
     /** The same headers as Node's raw list (`[name, value, …]`). */
     rawHeaders: readonly string[],
-    codec: MethodCodec,
-    limits: CallLimits,
+    method: CallMethod,
     private readonly session: SessionState,
     /** Client deadline, epoch ms (`Infinity`: none). */
     readonly deadlineMs: number,
@@ -159,7 +164,7 @@ export class Http2Call extends CallReader implements TransportCall {
     sendEncoding: Encoding,
   ) {
     // The call keeps no reference to Node's header object.
-    super(codec, limits, requestEncoding, new RequestMetadata(headers, rawHeaderListBytes(rawHeaders)));
+    super(method, requestEncoding, new RequestMetadata(headers, rawHeaderListBytes(rawHeaders)));
     if (sendEncoding !== "identity") this.sendEncoding = sendEncoding;
     this.flags |= acceptedEncodings(headers["grpc-accept-encoding"]);
     (stream as CallStream)[CALL] = this;
@@ -296,7 +301,8 @@ export class Http2Call extends CallReader implements TransportCall {
   private frame(message: unknown): Uint8Array | undefined {
     let frame: Uint8Array | undefined;
     const identity = (this.flags & SEND_ENCODING) === 0;
-    if (identity && this.codec.frame !== undefined) frame = this.encodeFramedResponse(message, this.codec.frame);
+    const codec = this.method.codec;
+    if (identity && codec.frame !== undefined) frame = this.encodeFramedResponse(message, codec.frame);
     else {
       const body = this.encodeResponse(message);
       if (body !== undefined)

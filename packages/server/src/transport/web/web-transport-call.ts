@@ -11,7 +11,7 @@ import type { ServerError } from "nice-grpc-common";
 import { CallReader, CLOSED, STATUS_SENT } from "../call-reader.js";
 import type { Encoding } from "../compression.js";
 import { encodeMessage } from "../framing.js";
-import type { CallLimits, CallOwner, CallStatus, MetadataEntries, MethodCodec, TransportCall } from "../http2-call.js";
+import type { CallMethod, CallOwner, CallStatus, MetadataEntries, TransportCall } from "../http2-call.js";
 import { RequestMetadata } from "../metadata.js";
 import { Code } from "../status.js";
 import type { CallBodyListener, CallIO, CallProtocol } from "./call-io.js";
@@ -33,15 +33,14 @@ export class WebTransportCall extends CallReader implements TransportCall, CallB
 
   constructor(
     private readonly io: CallIO,
-    codec: MethodCodec,
-    limits: CallLimits,
+    method: CallMethod,
     private readonly peer: string,
     /** Client deadline, epoch ms (`Infinity`: none). */
     private readonly deadlineMs: number,
     requestEncoding: Encoding,
     private readonly tracker: CallTracker | undefined,
   ) {
-    super(codec, limits, requestEncoding, undefined);
+    super(method, requestEncoding, undefined);
     tracker?.streamOpened();
     io.onClose(() => this.closed());
   }
