@@ -9,8 +9,8 @@
  * symbol-keyed field), so a call allocates no closures of its own.
  */
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { CallReader } from "./call-reader.js";
-import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, responseEncoding } from "./compression.js";
+import { CallReader, CLOSED, FIRST_OWN_FLAG, STATUS_SENT } from "./call-reader.js";
+import { ACCEPT_ENCODING, compress, type Encoding, requestEncoding, SUPPORTED_ENCODINGS } from "./compression.js";
 import { encodeMessage } from "./framing.js";
 import { addMetadataHeaders, RequestMetadata, rawHeaderListBytes } from "./metadata.js";
 import type { SessionState } from "./session.js";
@@ -85,6 +85,12 @@ export interface CallLimits {
   responseEncoding: Encoding;
 }
 
+/** What the calls of one method on one server share (a call keeps one pointer to it, not two). */
+export interface CallMethod {
+  readonly codec: MethodCodec;
+  readonly limits: CallLimits;
+}
+
 const CALL = Symbol("grpc call");
 type CallStream = ServerHttp2Stream & { [CALL]: Http2Call };
 
@@ -105,11 +111,6 @@ function onWantTrailers(this: CallStream): void {
 function onError(): void {
   // 'close' follows; the call ends there.
 }
-/** The encoding a handler asked for, if this server speaks it and the client accepts it; else identity. */
-function callEncoding(requested: string, accept: string | string[] | undefined): Encoding {
-  const wanted = requestEncoding(requested.trim().toLowerCase());
-  return responseEncoding(typeof accept === "string" ? accept : accept?.join(","), wanted);
-}
 
 /** The trailers that carry `status`. */
 function statusTrailers(status: CallStatus): OutgoingHttpHeaders {
@@ -118,38 +119,54 @@ function statusTrailers(status: CallStatus): OutgoingHttpHeaders {
   return trailers;
 }
 
+// Flag bits of `Http2Call`, after CallReader's.
+/** The response headers went out. */
+const HEADERS_SENT = 1 << FIRST_OWN_FLAG;
+/** Two bits: the response encoding, as its index in SUPPORTED_ENCODINGS (0: identity). */
+const SEND_ENCODING_SHIFT = FIRST_OWN_FLAG + 1;
+const SEND_ENCODING = 0b11 << SEND_ENCODING_SHIFT;
+/**
+ * One bit per encoding of SUPPORTED_ENCODINGS (by index) that the client lists in its
+ * `grpc-accept-encoding`: kept for a compression the handler may ask for, instead of the header.
+ */
+const ACCEPTS_SHIFT = SEND_ENCODING_SHIFT + 2;
+
+/** The flag bits of the encodings `header` (a `grpc-accept-encoding`) lists. */
+function acceptedEncodings(header: string | string[] | undefined): number {
+  if (header === undefined) return 0;
+  if (header === ACCEPT_ENCODING) return 0b111 << ACCEPTS_SHIFT; // what grpc-js (and this server) sends
+  let bits = 0;
+  for (const part of (typeof header === "string" ? header : header.join(",")).split(",")) {
+    const index = SUPPORTED_ENCODINGS.indexOf(part.trim() as Encoding);
+    if (index >= 0) bits |= 1 << (ACCEPTS_SHIFT + index);
+  }
+  return bits;
+}
+
 function onDeadline(call: Http2Call): void {
   call.fail(Code.DEADLINE_EXCEEDED, "Deadline exceeded");
 }
 
 export class Http2Call extends CallReader implements TransportCall {
-  private headersSent = false;
-  private isClosed = false;
   private trailers: OutgoingHttpHeaders | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
-  private sendEncoding: Encoding;
-  /** The request metadata until `start` hands it over (the call keeps no reference to Node's header object). */
-  private metadata: RequestMetadata | undefined;
-  /** The client's `grpc-accept-encoding`, for a compression the handler asks for. */
-  private readonly acceptEncoding: string | string[] | undefined;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
     headers: IncomingHttpHeaders,
     /** The same headers as Node's raw list (`[name, value, …]`). */
     rawHeaders: readonly string[],
-    codec: MethodCodec,
-    limits: CallLimits,
+    method: CallMethod,
     private readonly session: SessionState,
     /** Client deadline, epoch ms (`Infinity`: none). */
     readonly deadlineMs: number,
     requestEncoding: Encoding,
     sendEncoding: Encoding,
   ) {
-    super(codec, limits, requestEncoding);
-    this.sendEncoding = sendEncoding;
-    this.metadata = new RequestMetadata(headers, rawHeaderListBytes(rawHeaders));
-    this.acceptEncoding = headers["grpc-accept-encoding"];
+    // The call keeps no reference to Node's header object.
+    super(method, requestEncoding, new RequestMetadata(headers, rawHeaderListBytes(rawHeaders)));
+    if (sendEncoding !== "identity") this.sendEncoding = sendEncoding;
+    this.flags |= acceptedEncodings(headers["grpc-accept-encoding"]);
     (stream as CallStream)[CALL] = this;
     session.streamOpened();
   }
@@ -157,8 +174,7 @@ export class Http2Call extends CallReader implements TransportCall {
   /** Starts the call: the listener gets the metadata now, messages as it reads them. */
   start(listener: CallOwner, metadata: RequestMetadata | undefined, refusal?: { code: number; details: string }): void {
     this.listener = listener;
-    const own = this.metadata!;
-    this.metadata = undefined;
+    const own = this.takeMetadata()!;
     const stream = this.stream;
     stream.on("close", onClose);
     stream.on("error", onError);
@@ -208,6 +224,14 @@ export class Http2Call extends CallReader implements TransportCall {
 
   // ---- writing ----
 
+  private get sendEncoding(): Encoding {
+    return SUPPORTED_ENCODINGS[(this.flags & SEND_ENCODING) >> SEND_ENCODING_SHIFT]!;
+  }
+
+  private set sendEncoding(encoding: Encoding) {
+    this.flags = (this.flags & ~SEND_ENCODING) | (SUPPORTED_ENCODINGS.indexOf(encoding) << SEND_ENCODING_SHIFT);
+  }
+
   private responseHeaders(metadata: MetadataEntries | null): OutgoingHttpHeaders {
     const headers: OutgoingHttpHeaders = {
       [HTTP2_HEADER_STATUS]: 200,
@@ -217,26 +241,33 @@ export class Http2Call extends CallReader implements TransportCall {
     if (metadata !== null) {
       const requested = addMetadataHeaders(headers, metadata);
       // The handler chose this call's compression; used only if the client accepts it.
-      if (requested !== undefined) this.sendEncoding = callEncoding(requested, this.acceptEncoding);
+      if (requested !== undefined) this.sendEncoding = this.callEncoding(requested);
     }
-    if (this.sendEncoding !== "identity") headers["grpc-encoding"] = this.sendEncoding;
+    if ((this.flags & SEND_ENCODING) !== 0) headers["grpc-encoding"] = this.sendEncoding;
     return headers;
   }
 
+  /** The encoding a handler asked for, if this server speaks it and the client accepts it; else identity. */
+  private callEncoding(requested: string): Encoding {
+    const wanted = requestEncoding(requested.trim().toLowerCase());
+    if (wanted === undefined) return "identity";
+    return (this.flags & (1 << (ACCEPTS_SHIFT + SUPPORTED_ENCODINGS.indexOf(wanted)))) !== 0 ? wanted : "identity";
+  }
+
   private writable(): boolean {
-    return !this.isClosed && !this.stream.destroyed;
+    return (this.flags & CLOSED) === 0 && !this.stream.destroyed;
   }
 
   /** Sends the response headers now (with `metadata`), unless they were sent already. */
   sendMetadata(metadata: MetadataEntries | null): void {
-    if (this.headersSent || this.statusSent || !this.writable()) return;
-    this.headersSent = true;
+    if ((this.flags & (HEADERS_SENT | STATUS_SENT)) !== 0 || !this.writable()) return;
+    this.flags |= HEADERS_SENT;
     this.stream.respond(this.responseHeaders(metadata), { waitForTrailers: true });
   }
 
   /** Writes one response message; `done` runs once it is flushed (or the call is over). */
   sendMessage(message: unknown, done: () => void): void {
-    const frame = this.statusSent || !this.writable() ? undefined : this.frame(message);
+    const frame = (this.flags & STATUS_SENT) !== 0 || !this.writable() ? undefined : this.frame(message);
     if (frame === undefined) {
       done();
       return;
@@ -249,14 +280,14 @@ export class Http2Call extends CallReader implements TransportCall {
    * the stream (one `end(frame)`, as a bare HTTP/2 server answers), the trailers right after it.
    */
   sendResponse(message: unknown, status: CallStatus): void {
-    if (this.statusSent) return;
+    if ((this.flags & STATUS_SENT) !== 0) return;
     const frame = this.writable() ? this.frame(message) : undefined;
     if (frame === undefined) {
       // Not writable, or the message could not be sent (the call has then been failed).
       this.sendStatus(status);
       return;
     }
-    this.statusSent = true;
+    this.flags |= STATUS_SENT;
     this.clearTimer();
     this.stopReading();
     this.trailers = statusTrailers(status);
@@ -269,14 +300,16 @@ export class Http2Call extends CallReader implements TransportCall {
    */
   private frame(message: unknown): Uint8Array | undefined {
     let frame: Uint8Array | undefined;
-    if (this.sendEncoding === "identity" && this.codec.frame !== undefined) frame = this.encodeFramedResponse(message, this.codec.frame);
+    const identity = (this.flags & SEND_ENCODING) === 0;
+    const codec = this.method.codec;
+    if (identity && codec.frame !== undefined) frame = this.encodeFramedResponse(message, codec.frame);
     else {
       const body = this.encodeResponse(message);
       if (body !== undefined)
-        frame = this.sendEncoding === "identity" ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding, body), true);
+        frame = identity ? encodeMessage(body) : encodeMessage(compress(this.sendEncoding as Exclude<Encoding, "identity">, body), true);
     }
     if (frame === undefined) return undefined;
-    if (!this.headersSent) this.sendMetadata(null);
+    if ((this.flags & HEADERS_SENT) === 0) this.sendMetadata(null);
     this.session.pingStrikes = 0; // like grpc-go: sending data makes the client's pings legitimate
     return frame;
   }
@@ -286,20 +319,20 @@ export class Http2Call extends CallReader implements TransportCall {
    * sent yet. With none and nothing sent before, the answer is one trailers-only HEADERS frame.
    */
   sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
-    if (this.statusSent) return;
-    this.statusSent = true;
+    if ((this.flags & STATUS_SENT) !== 0) return;
+    this.flags |= STATUS_SENT;
     this.clearTimer();
     this.stopReading();
     if (!this.writable()) return;
     // Response header metadata goes in a HEADERS frame of its own: clients (grpc-js among them)
     // show the metadata of a trailers-only response as trailers, not as the header.
-    if (header !== null && !this.headersSent) {
-      this.headersSent = true;
+    if (header !== null && (this.flags & HEADERS_SENT) === 0) {
+      this.flags |= HEADERS_SENT;
       this.stream.respond(this.responseHeaders(header), { waitForTrailers: true });
     }
-    if (!this.headersSent) {
+    if ((this.flags & HEADERS_SENT) === 0) {
       // Trailers-only: status and metadata in the one HEADERS frame, which ends the stream.
-      this.headersSent = true;
+      this.flags |= HEADERS_SENT;
       const headers = this.responseHeaders(null);
       if (status.metadata !== null) addMetadataHeaders(headers, status.metadata);
       setStatus(headers, status.code, status.details);
@@ -318,7 +351,7 @@ export class Http2Call extends CallReader implements TransportCall {
 
   /** Ends the call with an error the transport found, through the runtime (which logs it). */
   fail(code: number, details: string): void {
-    if (this.statusSent) return;
+    if ((this.flags & STATUS_SENT) !== 0) return;
     if (this.listener !== undefined) this.listener.onTransportError(code, details);
     else this.sendStatus({ code, details, metadata: null });
     // The runtime may have ended the call already for another reason; make sure it is ended.
@@ -338,8 +371,8 @@ export class Http2Call extends CallReader implements TransportCall {
   }
 
   closed(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if ((this.flags & CLOSED) !== 0) return;
+    this.flags |= CLOSED;
     this.clearTimer();
     this.session.streamClosed();
     this.listener?.onCancel();

@@ -14,7 +14,7 @@ import { constants, createServer, type Http2Session, type IncomingHttpHeaders, t
 import type { Server as NetServer, Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { type Encoding, requestEncoding, responseEncoding, unsupportedEncodingMessage } from "./compression.js";
-import { type CallLimits, Http2Call, type MethodCodec, type TransportCall } from "./http2-call.js";
+import { type CallLimits, type CallMethod, Http2Call, type MethodCodec, type TransportCall } from "./http2-call.js";
 import { type SessionOptions, SessionState } from "./session.js";
 import { Code, httpRefusal, isGrpcContentType, setStatus } from "./status.js";
 import { parseTimeout } from "./timeout.js";
@@ -139,7 +139,8 @@ export class Http2Transport {
   private readonly sessions = new Set<SessionState>();
   private readonly http1 = new Map<Socket, Http1Connection>();
   private closing = false;
-  private readonly routes = new Map<string, TransportRoute>();
+  /** Each route with what its calls share. */
+  private readonly routes = new Map<string, { route: TransportRoute; method: CallMethod }>();
   private readonly compression: Encoding;
 
   constructor(private readonly options: Http2TransportOptions) {
@@ -147,7 +148,7 @@ export class Http2Transport {
   }
 
   addRoute(path: string, route: TransportRoute): void {
-    this.routes.set(path, route);
+    this.routes.set(path, { route, method: { codec: route.codec, limits: this.options.limits } });
   }
 
   listen(address: string): Promise<number> {
@@ -273,8 +274,8 @@ export class Http2Transport {
       return;
     }
     const path = headers[":path"] ?? "";
-    const route = this.routes.get(path);
-    if (route === undefined) {
+    const served = this.routes.get(path);
+    if (served === undefined) {
       respondStatus(stream, Code.UNIMPLEMENTED, `The server does not implement the method ${path}`);
       return;
     }
@@ -286,8 +287,8 @@ export class Http2Transport {
     const { deadlineMs, encoding, refusal } = admit(headers);
     const acceptEncoding = headers["grpc-accept-encoding"];
     const send = responseEncoding(typeof acceptEncoding === "string" ? acceptEncoding : undefined, this.compression);
-    const call = new Http2Call(stream, headers, rawHeaders, route.codec, this.options.limits, state, deadlineMs, encoding, send);
-    route.attach(call, refusal);
+    const call = new Http2Call(stream, headers, rawHeaders, served.method, state, deadlineMs, encoding, send);
+    served.route.attach(call, refusal);
   }
 
   /** An HTTP/2 stream that is not a gRPC call: gRPC-Web, a preflight, the `httpHandler`, or a refusal. */
@@ -328,17 +329,17 @@ export class Http2Transport {
   private onWebRequest(req: CompatRequest, res: CompatResponse, tracker: CallTracker | undefined, peer: string | undefined): void {
     const io = acceptWebCall(req, res, { cors: this.options.cors });
     if (io === undefined) return;
-    const route = this.routes.get(io.path);
-    if (route === undefined) {
+    const served = this.routes.get(io.path);
+    if (served === undefined) {
       io.end(Code.UNIMPLEMENTED, `The server does not implement the method ${io.path}`);
       return;
     }
     const admission = admit(io.headers as Record<string, string | string[] | undefined>);
-    const refusal = route.requestStream ? { code: Code.UNIMPLEMENTED, details: WEB_STREAMING_REFUSAL } : admission.refusal;
+    const refusal = served.route.requestStream ? { code: Code.UNIMPLEMENTED, details: WEB_STREAMING_REFUSAL } : admission.refusal;
     const socket = (req as unknown as { socket?: { remotePort?: number } }).socket;
     const from = peer ?? (io.remoteAddress === undefined ? "unknown" : `${io.remoteAddress}:${socket?.remotePort ?? 0}`);
-    const call = new WebTransportCall(io, route.codec, this.options.limits, from, admission.deadlineMs, admission.encoding, tracker);
-    route.attach(call, refusal);
+    const call = new WebTransportCall(io, served.method, from, admission.deadlineMs, admission.encoding, tracker);
+    served.route.attach(call, refusal);
   }
 
   /** Stops accepting connections and sends GOAWAY on every one; resolves when all are closed. */

@@ -8,10 +8,10 @@
  */
 
 import type { ServerError } from "nice-grpc-common";
-import { CallReader } from "../call-reader.js";
+import { CallReader, CLOSED, STATUS_SENT } from "../call-reader.js";
 import type { Encoding } from "../compression.js";
 import { encodeMessage } from "../framing.js";
-import type { CallLimits, CallOwner, CallStatus, MetadataEntries, MethodCodec, TransportCall } from "../http2-call.js";
+import type { CallMethod, CallOwner, CallStatus, MetadataEntries, TransportCall } from "../http2-call.js";
 import { RequestMetadata } from "../metadata.js";
 import { Code } from "../status.js";
 import type { CallBodyListener, CallIO, CallProtocol } from "./call-io.js";
@@ -29,20 +29,18 @@ export interface CallTracker {
 }
 
 export class WebTransportCall extends CallReader implements TransportCall, CallBodyListener {
-  private isClosed = false;
   private timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(
     private readonly io: CallIO,
-    codec: MethodCodec,
-    limits: CallLimits,
+    method: CallMethod,
     private readonly peer: string,
     /** Client deadline, epoch ms (`Infinity`: none). */
     private readonly deadlineMs: number,
     requestEncoding: Encoding,
     private readonly tracker: CallTracker | undefined,
   ) {
-    super(codec, limits, requestEncoding);
+    super(method, requestEncoding, undefined);
     tracker?.streamOpened();
     io.onClose(() => this.closed());
   }
@@ -105,12 +103,12 @@ export class WebTransportCall extends CallReader implements TransportCall, CallB
   // ---- writing ----
 
   sendMetadata(metadata: MetadataEntries | null): void {
-    if (this.statusSent || this.isClosed) return;
+    if ((this.flags & (STATUS_SENT | CLOSED)) !== 0) return;
     this.io.sendHeaders(metadata);
   }
 
   sendMessage(message: unknown, done: () => void): void {
-    if (this.statusSent || this.isClosed) {
+    if ((this.flags & (STATUS_SENT | CLOSED)) !== 0) {
       done();
       return;
     }
@@ -130,18 +128,18 @@ export class WebTransportCall extends CallReader implements TransportCall, CallB
   }
 
   sendStatus(status: CallStatus, header: MetadataEntries | null = null): void {
-    if (this.statusSent) return;
-    this.statusSent = true;
+    if ((this.flags & STATUS_SENT) !== 0) return;
+    this.flags |= STATUS_SENT;
     this.clearTimer();
     this.stopReading();
-    if (this.isClosed) return;
+    if ((this.flags & CLOSED) !== 0) return;
     if (header !== null) this.io.sendHeaders(header);
     this.io.end(status.code, status.details, status.metadata);
   }
 
   /** Ends the call with an error the transport found, through the runtime (which logs it). */
   fail(code: number, details: string): void {
-    if (this.statusSent) return;
+    if ((this.flags & STATUS_SENT) !== 0) return;
     if (this.listener !== undefined) this.listener.onTransportError(code, details);
     this.sendStatus({ code, details, metadata: null });
   }
@@ -154,8 +152,8 @@ export class WebTransportCall extends CallReader implements TransportCall, CallB
   }
 
   private closed(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if ((this.flags & CLOSED) !== 0) return;
+    this.flags |= CLOSED;
     this.clearTimer();
     this.tracker?.streamClosed();
     this.listener?.onCancel();
