@@ -10,12 +10,17 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
-export async function startServerChild(config: ServerConfigId, cpu: number, exposeGc = false): Promise<ServerChild> {
+export async function startServerChild(
+  config: ServerConfigId,
+  cpu: number,
+  exposeGc = false,
+  nodeFlags: string[] = [],
+): Promise<ServerChild> {
   const child: Child<{ port: number }> = await startChild({
     script: "server-main.js",
     args: [config],
     cpu,
-    nodeFlags: exposeGc ? ["--expose-gc"] : [],
+    nodeFlags: [...(exposeGc ? ["--expose-gc"] : []), ...nodeFlags],
   });
   return {
     port: child.ready.port,
