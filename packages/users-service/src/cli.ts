@@ -63,6 +63,28 @@ const options = {
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
 
+/**
+ * `--flag value` as `--flag=value` for every option that takes a value, so that a value starting
+ * with "-" (an etag is base64url: one in 64 starts with one; a name may) is the option's value, as
+ * getopt takes it, rather than a usage error from parseArgs.
+ */
+function joinOptionValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    const option = name !== undefined && Object.hasOwn(options, name) ? options[name as keyof typeof options] : undefined;
+    if (option?.type === "string" && i + 1 < argv.length) {
+      out.push(`${arg}=${argv[++i]}`);
+    } else out.push(arg);
+  }
+  return out;
+}
+
 class UsageError extends Error {}
 
 function parseRole(value: string): Role {
@@ -296,7 +318,7 @@ async function main(argv: string[]): Promise<number> {
   let flags: Flags;
   let positionals: string[];
   try {
-    ({ values: flags, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
+    ({ values: flags, positionals } = parseArgs({ args: joinOptionValues(argv), options, allowPositionals: true, strict: true }));
   } catch (error) {
     return reportError(new UsageError(error instanceof Error ? error.message : String(error)), false);
   }

@@ -81,8 +81,15 @@ describe("users CLI", () => {
     expect(shown.stdout).toContain("address:     London, GB");
 
     const updated = await users(t, "update", ada.id, "--name", "Ada King", "--etag", ada.etag, "--json");
-    expect(updated.code).toBe(0);
+    expect(updated.code, updated.stderr).toBe(0);
     expect(JSON.parse(updated.stdout)).toMatchObject({ name: "Ada King", email: "ada@example.com", tags: ["math"] });
+
+    // An option's value may start with "-" (etags are base64url, so one in 64 does).
+    const dashed = await users(t, "update", ada.id, "--name", "-Ada-", "--etag", JSON.parse(updated.stdout).etag, "--json");
+    expect(dashed.code, dashed.stderr).toBe(0);
+    expect(JSON.parse(dashed.stdout)).toMatchObject({ name: "-Ada-" });
+    const renamed = await users(t, "update", ada.id, "--name", "Ada King", "--json");
+    expect(renamed.code, renamed.stderr).toBe(0);
 
     await users(t, "create", "--name", "Bob", "--email", "bob@example.com");
     const listed = await users(t, "list", "--page-size", "1");
