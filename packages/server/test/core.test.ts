@@ -171,6 +171,32 @@ describe("deadlines", () => {
     expect(callLines(t.logs)[0]!.code).toBe("DEADLINE_EXCEEDED");
   });
 
+  it("logs a call the client resets just before its deadline as DEADLINE_EXCEEDED, earlier as CANCELLED", async () => {
+    // The client's deadline runs from when it sent the call, the server's from its arrival: a client
+    // giving up at its deadline resets the stream a transit time before the server's deadline passes.
+    const t = await startServer();
+    const message = Buffer.from(GetUserRequest.encode({ id: "hang" }).finish());
+    const body = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    for (const resetAfterMs of [196, 50]) {
+      const session = connect(`http://${t.address}`);
+      await new Promise((resolve) => session.once("connect", resolve)); // the call leaves at once
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/org.users.v1.UsersService/GetUser",
+        "content-type": "application/grpc",
+        te: "trailers",
+        "grpc-timeout": "200m",
+      });
+      stream.on("error", () => {});
+      stream.end(body);
+      await new Promise((resolve) => setTimeout(resolve, resetAfterMs));
+      stream.close(8); // RST_STREAM CANCEL
+      session.close();
+    }
+    await waitFor(() => callLines(t.logs).length === 2);
+    expect(callLines(t.logs).map((line) => line.code)).toEqual(["DEADLINE_EXCEEDED", "CANCELLED"]);
+  });
+
   it("answers a call whose deadline has passed on arrival with DEADLINE_EXCEEDED and runs no handler", async () => {
     // A sub-millisecond grpc-timeout (as grpcio sends for a nearly spent deadline) is 0 ms in grpc-js;
     // its timer raced the handler, so a fast handler's OK could win.

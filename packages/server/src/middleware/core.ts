@@ -93,10 +93,22 @@ function refusalReason(err: unknown): string | undefined {
     : undefined;
 }
 
+/**
+ * How close to its deadline a call the client ended counts as ended by the deadline. The client's
+ * deadline runs from when it sent the call, ours from when the call arrived: a client that gives up
+ * at its deadline resets the stream about one transit time before ours passes.
+ */
+const DEADLINE_SLACK_MS = 10;
+
+/** Why a call that ended early ended, by the clock: its deadline, or the client's cancellation. */
+function endedCode(context: InternalCallContext): number {
+  return Date.now() >= context.deadlineMs - DEADLINE_SLACK_MS ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+}
+
 /** The status code a call ended with, as the client saw it. */
 function finalCode(err: unknown, context: InternalCallContext): number {
   if (err instanceof ServerError) return err.code;
-  if (isAbortError(err)) return Date.now() >= context.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+  if (isAbortError(err)) return endedCode(context);
   return Status.UNKNOWN;
 }
 
@@ -218,7 +230,7 @@ export function core(options: CoreOptions): Core {
     if (ctx.forcedCode !== undefined) code = ctx.forcedCode;
     else if (code === Status.OK && ctx.cancelled) {
       // The handler finished, but the client had already gone or run out of time.
-      code = Date.now() >= ctx.deadlineMs ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+      code = endedCode(ctx);
     }
     const elapsedMs = performance.now() - start;
     m.stats?.finish(code, elapsedMs / 1000);
