@@ -12,6 +12,15 @@ afterEach(async () => {
   while (running.length > 0) await running.pop()?.close();
 });
 
+/** The JSON log lines written in `chunks`. */
+function logLines(chunks: string[]): Record<string, unknown>[] {
+  return chunks
+    .join("")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 describe("bare node:http2 + the defaults' per-call work (the floor of @org/server defaults)", () => {
   it("echoes or makes a request id, advertises encodings, counts, and logs one JSON line per call", async () => {
     const chunks: string[] = [];
@@ -38,11 +47,7 @@ describe("bare node:http2 + the defaults' per-call work (the floor of @org/serve
       channel.close();
     }
     server.work.lines.flush();
-    const lines = chunks
-      .join("")
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = logLines(chunks);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({
       level: 30,
@@ -66,11 +71,7 @@ describe("bare node:http2 + the defaults' per-call work (the floor of @org/serve
       channel.close();
       await server.close(); // flushes the lines and the SDK's span batch
     }
-    const lines = chunks
-      .join("")
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = logLines(chunks);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ principal: "bench-client", code: "OK" });
     expect(lines[1]?.traceId).toMatch(/^[0-9a-f]{32}$/);
