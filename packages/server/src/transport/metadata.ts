@@ -207,15 +207,3 @@ export function addMetadataHeaders(
   }
   return encodingRequest;
 }
-
-/** Size of outgoing headers as HTTP/2 counts them (name + value + 32 per field). */
-export function outgoingHeaderBytes(headers: OutgoingHttpHeaders): number {
-  let n = 0;
-  for (const key in headers) {
-    const value = headers[key];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) n += key.length + String(v).length + 32;
-    else n += key.length + String(value).length + 32;
-  }
-  return n;
-}
