@@ -84,6 +84,11 @@ describe("field validators", () => {
       "filter.role",
       "filter.query",
     ]);
+    // NUL (which PostgreSQL text cannot hold) in a query or a tag is refused here, not in the store.
+    expect(
+      validateFilter({ role: 0 as Role, query: "a\u0000b", tags: ["ok", "\u0010]\u0000\u0000"] }, "filter").map((v) => v.field),
+    ).toEqual(["filter.query", "filter.tags[1]"]);
+    expect(validateFilter({ role: 0 as Role, query: "Ada", tags: ["math", "team:a"] }, "filter")).toEqual([]);
   });
 
   it("ROLE_UNSPECIFIED on create becomes ROLE_VIEWER", () => {

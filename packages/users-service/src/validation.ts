@@ -189,10 +189,12 @@ export function validateFilter(filter: UserFilter | undefined, field: string): F
   }
   if (chars(filter.query) > limits.queryMaxChars) {
     violations.push({ field: `${field}.query`, description: `must be at most ${limits.queryMaxChars} characters` });
+  } else if (CONTROL.test(filter.query)) {
+    // PostgreSQL text cannot hold NUL: such a query would fail in the store instead of here.
+    violations.push({ field: `${field}.query`, description: "must not contain control characters" });
   }
-  if (filter.tags.length > limits.maxTags) {
-    violations.push({ field: `${field}.tags`, description: `must have at most ${limits.maxTags} tags` });
-  }
+  // A filter tag is spelled like a stored tag (a tag that could never be stored matches nothing).
+  violations.push(...validateTags(filter.tags, `${field}.tags`));
   return violations;
 }
 
