@@ -193,8 +193,13 @@ export function validateFilter(filter: UserFilter | undefined, field: string): F
     // PostgreSQL text cannot hold NUL: such a query would fail in the store instead of here.
     violations.push({ field: `${field}.query`, description: "must not contain control characters" });
   }
-  // A filter tag is spelled like a stored tag (a tag that could never be stored matches nothing).
-  violations.push(...validateTags(filter.tags, `${field}.tags`));
+  if (filter.tags.length > limits.maxTags) {
+    violations.push({ field: `${field}.tags`, description: `must have at most ${limits.maxTags} tags` });
+  }
+  // Filter tags are matched literally, whatever they hold, except what the store cannot (NUL).
+  filter.tags.forEach((tag, i) => {
+    if (CONTROL.test(tag)) violations.push({ field: `${field}.tags[${i}]`, description: "must not contain control characters" });
+  });
   return violations;
 }
 
